@@ -1,0 +1,123 @@
+"""Test infrastructure shared by every layer: a fresh database and a fresh RabbitMQ vhost per run.
+
+The local PostgreSQL and RabbitMQ are used when reachable (``DATABASE_URL``/``AMQP_URL`` or the
+defaults); otherwise testcontainers starts them (needs a Docker engine). Each test run gets its own
+database and vhost, dropped afterwards, so runs never see each other's rows or queues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+LOCAL_DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+LOCAL_AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def _reachable(coro_factory: object) -> bool:
+    try:
+        asyncio.run(coro_factory())  # type: ignore[operator]
+        return True
+    except Exception:
+        return False
+
+
+def _with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=path))
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    import asyncpg
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(LOCAL_DATABASE_URL, timeout=3)
+        await conn.close()
+
+    if _reachable(probe):
+        yield LOCAL_DATABASE_URL
+        return
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:16-alpine", driver=None) as container:
+        yield container.get_connection_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server_url: str) -> Iterator[str]:
+    """A database of its own for this test run, with every service's migrations applied."""
+    import asyncpg
+
+    name = f"ladeplan_test_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(postgres_server_url)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(postgres_server_url)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(create())
+    url = _with_path(postgres_server_url, f"/{name}")
+    from ladeplan.migrate import migrate_all
+
+    migrate_all(url)
+    try:
+        yield url
+    finally:
+        asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """A RabbitMQ vhost of its own for this test run (queues and exchanges start empty)."""
+    import aio_pika
+
+    async def probe() -> None:
+        connection = await aio_pika.connect(LOCAL_AMQP_URL, timeout=3)
+        await connection.close()
+
+    if _reachable(probe) and shutil.which("rabbitmqctl"):
+        vhost = f"ladeplan-test-{uuid.uuid4().hex[:10]}"
+        user = urlsplit(LOCAL_AMQP_URL).username or "guest"
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            yield _with_path(LOCAL_AMQP_URL, f"/{vhost}")
+        finally:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False, capture_output=True)
+        return
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    with RabbitMqContainer("rabbitmq:3.13-alpine") as container:
+        params = container.get_connection_params()
+        yield f"amqp://guest:guest@{params.host}:{params.port}/"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def spans() -> Iterator[object]:
+    """Tracing on, as in production, with finished spans kept in memory for tests that check traces."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from ladeplan_platform.tracing import configure_tracing
+
+    exporter = InMemorySpanExporter()
+    provider = configure_tracing("ladeplan-tests", extra_processor=SimpleSpanProcessor(exporter))
+    yield exporter
+    provider.shutdown()

@@ -1,0 +1,1 @@
+"""masterdata: locations, charge points, users and tokens; the local identity provider of charge points."""

@@ -1,0 +1,17 @@
+"""Settings of masterdata; the environment names are shared with compose and Heroku (docs/configuration.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ladeplan_platform.migrations import MigrationSet
+from ladeplan_platform.settings import ServiceSettings
+
+SERVICE = "masterdata"
+SCHEMA = "masterdata"
+DEFAULT_PORT = 8081
+MIGRATIONS = MigrationSet(SCHEMA, Path(__file__).resolve().parents[2] / "migrations")
+
+
+class Settings(ServiceSettings):
+    pass

@@ -1,0 +1,102 @@
+"""Commands from the bus to the sockets this node holds.
+
+Each node consumes an exclusive queue bound to ``ladeplan.commands`` with the ids of its charge
+points (bound on connect, unbound on close), so a command reaches the one node holding the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import aio_pika
+import structlog
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+
+from ladeplan_contracts.commands import Command, CommandReply
+from ladeplan_contracts.envelope import new_envelope, parse_envelope
+from ladeplan_contracts.names import COMMANDS_EXCHANGE
+from ladeplan_platform.bus import encode
+from ladeplan_platform.tracing import extract_context, tracer
+from ocpp_gateway.registry import Registry
+
+log = structlog.get_logger("ocpp_gateway.commands")
+_tracer = tracer("ocpp_gateway.commands")
+
+
+class CommandRouter:
+    def __init__(self, amqp_url: str, registry: Registry) -> None:
+        self._url = amqp_url
+        self._registry = registry
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._queue: AbstractQueue | None = None
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url)
+        self._channel = await self._connection.channel()
+        await self._channel.set_qos(prefetch_count=256)
+        self._exchange = await self._channel.declare_exchange(
+            COMMANDS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        self._queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
+        await self._queue.consume(self._on_command)
+
+    async def close(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def bind(self, charge_point_id: str) -> None:
+        assert self._queue is not None
+        assert self._exchange is not None
+        await self._queue.bind(self._exchange, routing_key=charge_point_id)
+
+    async def unbind(self, charge_point_id: str) -> None:
+        assert self._queue is not None
+        assert self._exchange is not None
+        with contextlib.suppress(Exception):  # the channel may be gone at shutdown; the queue goes with it
+            await self._queue.unbind(self._exchange, routing_key=charge_point_id)
+
+    async def _on_command(self, message: AbstractIncomingMessage) -> None:
+        # Commands are not durable work: the requester times out if this node dies mid-way.
+        await message.ack()
+        task = asyncio.create_task(self._run(message))
+        self._running.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("command.failed", error=repr(task.exception()))
+
+    async def _run(self, message: AbstractIncomingMessage) -> None:
+        envelope = parse_envelope(message.body, Command)
+        command = envelope.data
+        with (
+            _tracer.start_as_current_span(f"command {command.command.kind}", context=extract_context(message.headers)),
+            structlog.contextvars.bound_contextvars(charge_point_id=command.charge_point_id),
+        ):
+            live = self._registry.get(command.charge_point_id)
+            if live is None:
+                reply = CommandReply(status="offline", detail="The charge point disconnected.")
+            else:
+                reply = await live.session.execute(command.command, command.timeout_s)
+            log.info("command.answered", kind=command.command.kind, status=reply.status)
+        if message.reply_to and self._channel is not None:
+            answer = new_envelope(reply, correlation_id=envelope.message_id, causation_id=envelope.message_id)
+            await self._channel.default_exchange.publish(
+                aio_pika.Message(
+                    encode(answer), correlation_id=message.correlation_id, content_type="application/json"
+                ),
+                routing_key=message.reply_to,
+            )

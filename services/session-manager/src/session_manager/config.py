@@ -1,0 +1,24 @@
+"""Settings of session-manager; the environment names are shared with compose and Heroku (docs/configuration.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from ladeplan_platform.migrations import MigrationSet
+from ladeplan_platform.settings import ServiceSettings
+
+SERVICE = "session-manager"
+SCHEMA = "sessions"
+DEFAULT_PORT = 8082
+MIGRATIONS = MigrationSet(SCHEMA, Path(__file__).resolve().parents[2] / "migrations")
+
+
+class Settings(ServiceSettings):
+    command_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="How long a remote start/stop waits for the charge point's answer (COMMAND_TIMEOUT_S).",
+    )

@@ -1,0 +1,5 @@
+import sys
+
+from ladeplan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,161 @@
+"""Simulated charge points (1.6 and 2.0.1) that answer the CSMS's commands like real ones."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint as V16ChargePoint
+from ocpp.v16 import call as v16_call
+from ocpp.v16 import call_result as v16_result
+from ocpp.v16.enums import Action as V16Action
+from ocpp.v201 import ChargePoint as V201ChargePoint
+from ocpp.v201 import call as v201_call
+from ocpp.v201 import call_result as v201_result
+from ocpp.v201.enums import Action as V201Action
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Sim16(V16ChargePoint):
+    """A 1.6J charge point: accepts remote start/stop and charging profiles and remembers them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.remote_starts: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.remote_stops: asyncio.Queue[int] = asyncio.Queue()
+        self.profiles: list[dict[str, Any]] = []
+
+    @on(V16Action.remote_start_transaction)
+    async def on_remote_start(self, id_tag: str, **kwargs: Any) -> v16_result.RemoteStartTransaction:
+        await self.remote_starts.put({"id_tag": id_tag, **kwargs})
+        return v16_result.RemoteStartTransaction(status="Accepted")
+
+    @on(V16Action.remote_stop_transaction)
+    async def on_remote_stop(self, transaction_id: int) -> v16_result.RemoteStopTransaction:
+        await self.remote_stops.put(transaction_id)
+        return v16_result.RemoteStopTransaction(status="Accepted")
+
+    @on(V16Action.set_charging_profile)
+    async def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any]) -> Any:
+        self.profiles.append({"connector_id": connector_id, **cs_charging_profiles})
+        return v16_result.SetChargingProfile(status="Accepted")
+
+    async def boot(self) -> Any:
+        return await self.call(v16_call.BootNotification(charge_point_model="Sim-16", charge_point_vendor="ladeplan"))
+
+    async def authorize(self, id_tag: str) -> Any:
+        return await self.call(v16_call.Authorize(id_tag=id_tag))
+
+    async def start_transaction(self, connector_id: int, id_tag: str, meter_start: int) -> Any:
+        return await self.call(
+            v16_call.StartTransaction(
+                connector_id=connector_id, id_tag=id_tag, meter_start=meter_start, timestamp=now_iso()
+            )
+        )
+
+    async def meter_values(self, connector_id: int, transaction_id: int, energy_wh: int, power_w: float) -> Any:
+        return await self.call(
+            v16_call.MeterValues(
+                connector_id=connector_id,
+                transaction_id=transaction_id,
+                meter_value=[
+                    {
+                        "timestamp": now_iso(),
+                        "sampled_value": [
+                            {"value": str(energy_wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                            {"value": f"{power_w:.1f}", "measurand": "Power.Active.Import", "unit": "W"},
+                        ],
+                    }
+                ],
+            )
+        )
+
+    async def stop_transaction(self, transaction_id: int, meter_stop: int, id_tag: str | None = None) -> Any:
+        return await self.call(
+            v16_call.StopTransaction(
+                transaction_id=transaction_id, meter_stop=meter_stop, timestamp=now_iso(), id_tag=id_tag, reason="Local"
+            )
+        )
+
+
+class Sim201(V201ChargePoint):
+    """A 2.0.1 charging station with one EVSE, answering RequestStart/Stop and SetChargingProfile."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.remote_starts: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.remote_stops: asyncio.Queue[str] = asyncio.Queue()
+        self.profiles: list[dict[str, Any]] = []
+        self.seq_no = 0
+
+    @on(V201Action.request_start_transaction)
+    async def on_request_start(self, id_token: dict[str, Any], remote_start_id: int, **kwargs: Any) -> Any:
+        await self.remote_starts.put({"id_token": id_token, "remote_start_id": remote_start_id, **kwargs})
+        return v201_result.RequestStartTransaction(status="Accepted")
+
+    @on(V201Action.request_stop_transaction)
+    async def on_request_stop(self, transaction_id: str) -> Any:
+        await self.remote_stops.put(transaction_id)
+        return v201_result.RequestStopTransaction(status="Accepted")
+
+    @on(V201Action.set_charging_profile)
+    async def on_set_charging_profile(self, evse_id: int, charging_profile: dict[str, Any]) -> Any:
+        self.profiles.append({"evse_id": evse_id, **charging_profile})
+        return v201_result.SetChargingProfile(status="Accepted")
+
+    async def boot(self) -> Any:
+        return await self.call(
+            v201_call.BootNotification(
+                charging_station={"model": "Sim-201", "vendor_name": "ladeplan"}, reason="PowerUp"
+            )
+        )
+
+    def _next_seq(self) -> int:
+        self.seq_no += 1
+        return self.seq_no - 1
+
+    async def transaction_event(
+        self,
+        event_type: str,
+        transaction_id: str,
+        *,
+        trigger_reason: str,
+        energy_wh: int | None = None,
+        context: str = "Sample.Periodic",
+        id_token: str | None = None,
+        stopped_reason: str | None = None,
+        evse_id: int = 1,
+    ) -> Any:
+        info: dict[str, Any] = {"transaction_id": transaction_id}
+        if stopped_reason:
+            info["stopped_reason"] = stopped_reason
+        payload: dict[str, Any] = {
+            "event_type": event_type,
+            "timestamp": now_iso(),
+            "trigger_reason": trigger_reason,
+            "seq_no": self._next_seq(),
+            "transaction_info": info,
+            "evse": {"id": evse_id, "connector_id": 1},
+        }
+        if id_token is not None:
+            payload["id_token"] = {"id_token": id_token, "type": "ISO14443"}
+        if energy_wh is not None:
+            payload["meter_value"] = [
+                {
+                    "timestamp": now_iso(),
+                    "sampled_value": [
+                        {
+                            "value": energy_wh,
+                            "measurand": "Energy.Active.Import.Register",
+                            "context": context,
+                            "unit_of_measure": {"unit": "Wh"},
+                        }
+                    ],
+                }
+            ]
+        return await self.call(v201_call.TransactionEvent(**payload))
