@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import subprocess
-import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -27,11 +23,6 @@ def _reachable(coro_factory: object) -> bool:
         return True
     except Exception:
         return False
-
-
-def _with_path(url: str, path: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=path))
 
 
 @pytest.fixture(scope="session")
@@ -54,29 +45,12 @@ def postgres_server_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(postgres_server_url: str) -> Iterator[str]:
     """A database of its own for this test run, with every service's migrations applied."""
-    import asyncpg
-
-    name = f"ladeplan_test_{uuid.uuid4().hex[:10]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(postgres_server_url)
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(postgres_server_url)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
-    asyncio.run(create())
-    url = _with_path(postgres_server_url, f"/{name}")
     from ladeplan.migrate import migrate_all
+    from ladeplan.sandbox import temporary_database
 
-    migrate_all(url)
-    try:
+    with temporary_database(postgres_server_url, prefix="ladeplan_test") as url:
+        migrate_all(url)
         yield url
-    finally:
-        asyncio.run(drop())
 
 
 @pytest.fixture(scope="session")
@@ -84,23 +58,15 @@ def amqp_url() -> Iterator[str]:
     """A RabbitMQ vhost of its own for this test run (queues and exchanges start empty)."""
     import aio_pika
 
+    from ladeplan.sandbox import can_create_vhosts, temporary_vhost
+
     async def probe() -> None:
         connection = await aio_pika.connect(LOCAL_AMQP_URL, timeout=3)
         await connection.close()
 
-    if _reachable(probe) and shutil.which("rabbitmqctl"):
-        vhost = f"ladeplan-test-{uuid.uuid4().hex[:10]}"
-        user = urlsplit(LOCAL_AMQP_URL).username or "guest"
-        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
-        subprocess.run(
-            ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
-            check=True,
-            capture_output=True,
-        )
-        try:
-            yield _with_path(LOCAL_AMQP_URL, f"/{vhost}")
-        finally:
-            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False, capture_output=True)
+    if _reachable(probe) and can_create_vhosts():
+        with temporary_vhost(LOCAL_AMQP_URL, prefix="ladeplan-test") as url:
+            yield url
         return
     from testcontainers.rabbitmq import RabbitMqContainer
 

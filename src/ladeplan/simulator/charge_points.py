@@ -51,10 +51,13 @@ class Sim16(V16ChargePoint):
     async def authorize(self, id_tag: str) -> Any:
         return await self.call(v16_call.Authorize(id_tag=id_tag))
 
-    async def start_transaction(self, connector_id: int, id_tag: str, meter_start: int) -> Any:
+    async def start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str | None = None
+    ) -> Any:
+        """``timestamp`` fixed by the caller makes a retry the same request, as a real charge point's is."""
         return await self.call(
             v16_call.StartTransaction(
-                connector_id=connector_id, id_tag=id_tag, meter_start=meter_start, timestamp=now_iso()
+                connector_id=connector_id, id_tag=id_tag, meter_start=meter_start, timestamp=timestamp or now_iso()
             )
         )
 
