@@ -21,14 +21,16 @@ log = structlog.get_logger("ladeplan.outbox")
 
 OUTBOX_DDL = """
 CREATE TABLE outbox (
+    position     bigserial   UNIQUE,
     message_id   uuid PRIMARY KEY,
     routing_key  text        NOT NULL,
     body         text        NOT NULL,
     headers      jsonb       NOT NULL,
-    created_at   timestamptz NOT NULL DEFAULT now(),
+    created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
     published_at timestamptz
 );
-CREATE INDEX outbox_unpublished ON outbox (created_at) WHERE published_at IS NULL;
+-- Publication follows insertion order (position), not transaction start time (now()).
+CREATE INDEX outbox_unpublished ON outbox (position) WHERE published_at IS NULL;
 CREATE TABLE inbox (
     message_id   text PRIMARY KEY,
     processed_at timestamptz NOT NULL DEFAULT now()
@@ -107,7 +109,7 @@ class OutboxRelay:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "SELECT message_id, routing_key, body, headers FROM outbox WHERE published_at IS NULL "
-                "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+                "ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self._batch,
             )
             for row in rows:
