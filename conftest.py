@@ -8,13 +8,11 @@ database and vhost, dropped afterwards, so runs never see each other's rows or q
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 
 import pytest
 
-LOCAL_DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-LOCAL_AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+from ladeplan.sandbox import LOCAL_AMQP_URL, LOCAL_DATABASE_URL, can_create_vhosts, temporary_vhost
 
 
 def _reachable(coro_factory: object) -> bool:
@@ -58,8 +56,6 @@ def amqp_url() -> Iterator[str]:
     """A RabbitMQ vhost of its own for this test run (queues and exchanges start empty)."""
     import aio_pika
 
-    from ladeplan.sandbox import can_create_vhosts, temporary_vhost
-
     async def probe() -> None:
         connection = await aio_pika.connect(LOCAL_AMQP_URL, timeout=3)
         await connection.close()
@@ -73,6 +69,20 @@ def amqp_url() -> Iterator[str]:
     with RabbitMqContainer("rabbitmq:3.13-alpine") as container:
         params = container.get_connection_params()
         yield f"amqp://guest:guest@{params.host}:{params.port}/"
+
+
+@pytest.fixture(scope="module")
+def module_amqp_url(amqp_url: str) -> Iterator[str]:
+    """A vhost for one test module, for tests whose stand-ins must not meet other modules' consumers.
+
+    Session-scoped services of other modules stay connected to ``amqp_url`` and would compete for
+    the same RPC queues. Falls back to the run's vhost where vhosts cannot be created.
+    """
+    if not can_create_vhosts(amqp_url):
+        yield amqp_url
+        return
+    with temporary_vhost(LOCAL_AMQP_URL, prefix="ladeplan-test-module") as url:
+        yield url
 
 
 @pytest.fixture(scope="session", autouse=True)

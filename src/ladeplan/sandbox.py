@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import uuid
@@ -11,6 +12,9 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
+LOCAL_DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+LOCAL_AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 def with_path(url: str, path: str) -> str:
@@ -36,8 +40,10 @@ def temporary_database(server_url: str, prefix: str = "ladeplan_tmp") -> Iterato
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def can_create_vhosts() -> bool:
-    return shutil.which("rabbitmqctl") is not None
+def can_create_vhosts(amqp_url: str | None = None) -> bool:
+    """True when vhosts can be made next to ``amqp_url`` (the local RabbitMQ, with rabbitmqctl at hand)."""
+    local = amqp_url is None or amqp_url.startswith(LOCAL_AMQP_URL.rstrip("/"))
+    return local and shutil.which("rabbitmqctl") is not None
 
 
 @contextmanager

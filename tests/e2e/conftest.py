@@ -11,17 +11,28 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
+from ladeplan.sandbox import LOCAL_AMQP_URL, can_create_vhosts, temporary_vhost
 from ladeplan.services import SERVICES
 from ladeplan.supervisor import stop
 from tests.e2e.support import API_KEY, Operator, Stack, free_port
 
 
 @pytest.fixture(scope="session")
-def stack(database_url: str, amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack_amqp_url(amqp_url: str) -> Iterator[str]:
+    """The stack's own vhost: in-process services of integration tests must not consume its messages."""
+    if not can_create_vhosts(amqp_url):
+        yield amqp_url
+        return
+    with temporary_vhost(LOCAL_AMQP_URL, prefix="ladeplan-e2e") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def stack(database_url: str, stack_amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "AMQP_URL": amqp_url,
+        "AMQP_URL": stack_amqp_url,
         "OPERATOR_API_KEYS": API_KEY,
         "LOG_LEVEL": "INFO",
         # Short decisions keep the "session-manager is down" tests quick; production uses 10 s.

@@ -50,12 +50,17 @@ async def declare_topology(broker: RabbitBroker) -> None:
 
 
 def durable_queue(name: str, routing_key: str = "") -> RabbitQueue:
-    """A service's durable queue ``<service>.<purpose>`` that dead-letters what its consumer rejects."""
+    """A service's durable queue ``<service>.<purpose>`` that dead-letters what its consumer rejects.
+
+    Single active consumer: with several replicas of a service, one consumes and the others stand
+    by, so events are handled in the order they were published (a transaction's meter values
+    before its end) instead of being split round-robin and raced.
+    """
     return RabbitQueue(
         name,
         durable=True,
         routing_key=routing_key,
-        arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE},
+        arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE, "x-single-active-consumer": True},
     )
 
 

@@ -90,7 +90,8 @@ class Harness:
 
 
 @pytest.fixture(scope="module")
-async def harness(database_url: str, amqp_url: str) -> AsyncIterator[Harness]:
+async def harness(database_url: str, module_amqp_url: str) -> AsyncIterator[Harness]:
+    amqp_url = module_amqp_url
     backend = Backend()
     broker = make_broker(ServiceSettings(amqp_url=amqp_url), "test-backend")
     serve_rpc(broker, AuthenticateChargePointRequest, backend.authenticate)

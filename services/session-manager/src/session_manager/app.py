@@ -1,0 +1,101 @@
+"""Composition root: settings -> pool -> broker (consumers, RPC servers, outbox relay) -> command client -> views.
+
+Nothing connects at import time or in :func:`create_app`; connections open in ``cleanup_ctx``
+when the app starts and close in reverse order when it stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from faststream.rabbit import ExchangeType, RabbitExchange
+
+from ladeplan_contracts.names import COMMANDS_EXCHANGE
+from ladeplan_platform.bus import declare_topology, make_broker
+from ladeplan_platform.commands import CommandClient
+from ladeplan_platform.db import create_pool
+from ladeplan_platform.http import error_middleware, health_handler, json_response, operator_auth_middleware
+from ladeplan_platform.outbox import OutboxRelay
+from ladeplan_platform.rpc import RpcClient
+from session_manager.config import SCHEMA, SERVICE, Settings
+from session_manager.handlers.api import OPENAPI_PATH, api
+from session_manager.handlers.bus import register_bus_handlers
+from session_manager.state import BROKER, POOL, QUERIES, REMOTE_CONTROL, SETTINGS
+from session_manager.use_cases.authorization import Authorization
+from session_manager.use_cases.queries import SessionQueries
+from session_manager.use_cases.remote_control import RemoteControl
+from session_manager.use_cases.transactions import Transactions
+
+# Declared the same way by the gateway; whoever starts first creates it, so a remote command
+# published before any gateway ran finds the exchange and comes back unroutable ("offline").
+COMMANDS = RabbitExchange(COMMANDS_EXCHANGE, type=ExchangeType.DIRECT, durable=True)
+
+
+async def create_app(settings: Settings | None = None) -> web.Application:
+    """The session-manager app; ``settings`` default to the environment."""
+    settings = settings or Settings()
+    app = web.Application(
+        middlewares=[error_middleware, operator_auth_middleware(settings.operator_keys, public_paths=[OPENAPI_PATH])]
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_database, _bus, _commands])
+    app.add_routes(api.routes)
+    openapi = api.openapi()
+
+    async def openapi_document(_: web.Request) -> web.Response:
+        return json_response(openapi)
+
+    async def database_answers() -> None:
+        await app[POOL].fetchval("SELECT 1")
+
+    async def bus_answers() -> None:
+        if not await app[BROKER].ping(timeout=2.0):
+            raise ConnectionError("RabbitMQ connection is down")
+
+    app.router.add_get(OPENAPI_PATH, openapi_document)
+    app.router.add_get("/health", health_handler({"database": database_answers, "bus": bus_answers}))
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    pool = await create_pool(app[SETTINGS], SCHEMA)
+    app[POOL] = pool
+    app[QUERIES] = SessionQueries(pool)
+    try:
+        yield
+    finally:
+        await pool.close()
+
+
+async def _bus(app: web.Application) -> AsyncIterator[None]:
+    """Consumers and RPC servers, then the outbox relay.
+
+    The relay stops first, so that it never publishes into a closed broker.
+    """
+    pool = app[POOL]
+    broker = make_broker(app[SETTINGS], SERVICE)
+    relay = OutboxRelay(pool, broker)
+    register_bus_handlers(broker, Authorization(pool), Transactions(pool, on_commit=relay.wake))
+    await broker.connect()
+    await declare_topology(broker)
+    await broker.declare_exchange(COMMANDS)
+    await broker.start()
+    relay.start()
+    app[BROKER] = broker
+    try:
+        yield
+    finally:
+        await relay.stop()
+        await broker.stop()
+
+
+async def _commands(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    rpc = RpcClient(settings.amqp_url)
+    await rpc.start()
+    app[REMOTE_CONTROL] = RemoteControl(app[POOL], CommandClient(rpc), timeout_s=settings.command_timeout_s)
+    try:
+        yield
+    finally:
+        await rpc.close()

@@ -1,0 +1,46 @@
+"""SQL of the ``sessions`` schema, and nothing else (the pool's search_path pins it).
+
+Every function takes the caller's connection, so a use case decides where its transaction begins
+and ends, and the outbox row it stages commits with the state it announces.
+"""
+
+from session_manager.repository.meter_values import (
+    MeterValueRow,
+    adopt_unmatched,
+    energy_readings,
+    insert_meter_values,
+    meter_values_of,
+)
+from session_manager.repository.sessions import (
+    NewSession,
+    complete_session,
+    find_by_ref,
+    find_session,
+    find_started,
+    insert_session,
+    insert_unknown_start,
+    list_sessions,
+    lock_transaction_ref,
+    next_transaction_id,
+)
+from session_manager.repository.tokens import find_token, upsert_token
+
+__all__ = [
+    "MeterValueRow",
+    "NewSession",
+    "adopt_unmatched",
+    "complete_session",
+    "energy_readings",
+    "find_by_ref",
+    "find_session",
+    "find_started",
+    "find_token",
+    "insert_meter_values",
+    "insert_session",
+    "insert_unknown_start",
+    "list_sessions",
+    "lock_transaction_ref",
+    "meter_values_of",
+    "next_transaction_id",
+    "upsert_token",
+]
