@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import sys
 
@@ -13,6 +14,9 @@ from ladeplan_platform.settings import ServiceSettings
 
 
 def _check_dependencies(settings: ServiceSettings) -> None:
+    # aiormq logs its own traceback-ish line for a refused connection; our one sentence says it better.
+    logging.getLogger("aiormq").setLevel(logging.CRITICAL)
+
     async def check() -> None:
         if await ensure_database(settings.database_url):
             print("ladeplan: created the database named in DATABASE_URL", file=sys.stderr)

@@ -52,7 +52,7 @@ class WebSocketAdapter:
         if message.type == WSMsgType.BINARY:
             # OCPP-J frames are text; a binary frame is answered as a malformed frame, not dropped.
             return bytes(message.data).decode("utf-8", errors="replace")
-        raise ConnectionClosed(str(message.type))
+        raise ConnectionClosed(message.type.name)
 
     async def send(self, message: str) -> None:
         await self._socket.send_str(message)
