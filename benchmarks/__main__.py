@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 
-from benchmarks import gateway
+from benchmarks import gateway, receipts_verify
 
 
 def main() -> None:
     database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     amqp = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     print(gateway.table(gateway.run(database, amqp)), flush=True)
+    print()
+    print(receipts_verify.table(receipts_verify.run()), flush=True)
 
 
 if __name__ == "__main__":

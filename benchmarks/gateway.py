@@ -88,7 +88,9 @@ def run(server_db_url: str, amqp_url: str) -> list[tuple[str, LoadResult]]:
         env = {**os.environ, "DATABASE_URL": db, "AMQP_URL": mq, "OPERATOR_API_KEYS": API_KEY, "LOG_LEVEL": "WARNING"}
         processes = start_services(env, services)
         bare_port = _free_port()
-        processes["bare"] = subprocess.Popen([sys.executable, "-m", "benchmarks.bare_responder", str(bare_port)])
+        processes["bare"] = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.bare_responder", str(bare_port)], start_new_session=True
+        )
         try:
             asyncio.run(wait_healthy(services, processes))
 

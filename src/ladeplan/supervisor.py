@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -59,14 +60,23 @@ async def wait_healthy(
 def stop(processes: dict[str, subprocess.Popen[bytes]], grace: float = 15.0) -> None:
     for process in processes.values():
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            _signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + grace
     for process in processes.values():
         try:
             process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _signal_group(process, signal.SIGKILL)
             process.wait()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    # Our children lead their own process group; one started otherwise is signalled alone.
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signum)
 
 
 def run_stack(env: dict[str, str], *, demo: bool) -> int:

@@ -1,0 +1,1 @@
+"""Calibration-law (Eichrecht) receipts: verifies the signed meter data of charging sessions."""
