@@ -22,8 +22,9 @@ from receipts.domain.signatures import verify_signed_data
 pytestmark = pytest.mark.unit
 
 _REPO = Path(__file__).resolve().parents[4]
-# shared/ lies beside the repository (CI clones main next to a copy of it); look inside as a fallback.
-_CANDIDATES = [_REPO.parent / "shared", _REPO / "shared"]
+# The team's shared/ beside the repository is the living source; tests/data holds the copy taken on
+# 2026-11-25 so that a clone anywhere (CI included) still checks every vector.
+_CANDIDATES = [_REPO.parent / "shared", Path(__file__).resolve().parents[1] / "data"]
 VECTORS_FILE = next(
     (base / "conformance" / "ocmf" / "vectors.json" for base in _CANDIDATES if (base / "conformance").is_dir()),
     _CANDIDATES[0] / "conformance" / "ocmf" / "vectors.json",
