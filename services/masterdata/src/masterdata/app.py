@@ -17,10 +17,10 @@ from ladeplan_platform.bus import declare_topology, make_broker
 from ladeplan_platform.db import create_pool
 from ladeplan_platform.http import error_middleware, health_handler, operator_auth_middleware
 from ladeplan_platform.outbox import OutboxRelay
-from masterdata.api import MASTERDATA, OPENAPI_PATH, api, domain_errors, openapi
 from masterdata.authentication import ChargePointAuthenticator
 from masterdata.config import SCHEMA, SERVICE, Settings
-from masterdata.rpc import register_rpc
+from masterdata.handlers.api import MASTERDATA, OPENAPI_PATH, api, domain_errors, openapi
+from masterdata.handlers.bus import register_rpc
 from masterdata.use_cases import MasterData
 
 log = structlog.get_logger("masterdata.app")

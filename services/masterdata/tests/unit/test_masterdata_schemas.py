@@ -9,9 +9,17 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from masterdata.api import api
 from masterdata.domain.model import ChargePoint, Connector
-from masterdata.schemas import ChargePointIn, ChargePointOut, ListQuery, LocationIn, TokenIn, TokenPatch, UserIn
+from masterdata.handlers.api import api
+from masterdata.handlers.schemas import (
+    ChargePointIn,
+    ChargePointOut,
+    ListQuery,
+    LocationIn,
+    TokenIn,
+    TokenPatch,
+    UserIn,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from ladeplan_platform.http import Api, ApiError, Handler, json_response, parse_body, parse_query
 from masterdata.domain.errors import Duplicate, NotFound, UnknownReference
-from masterdata.schemas import (
+from masterdata.handlers.schemas import (
     ChargePointIn,
     ChargePointList,
     ChargePointOut,

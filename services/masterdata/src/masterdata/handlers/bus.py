@@ -9,7 +9,7 @@ from ladeplan_contracts.rpc import AuthenticateChargePointReply, AuthenticateCha
 from ladeplan_platform.bus import serve_rpc
 from masterdata.authentication import ChargePointAuthenticator
 
-log = structlog.get_logger("masterdata.rpc")
+log = structlog.get_logger("masterdata.handlers.bus")
 
 
 def register_rpc(broker: RabbitBroker, authenticator: ChargePointAuthenticator) -> None:
