@@ -11,7 +11,7 @@ DEMO ?= 1
 PYTEST_ARGS ?=
 NPM_DIRS := tests/e2e/ocpp-rpc
 
-.PHONY: help setup run test test-unit test-integration test-e2e lint format bench migrate clean
+.PHONY: help setup run test test-unit test-integration test-e2e lint format bench migrate contracts clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ lint: setup ## ruff (lint + format check) and mypy (strict)
 format: setup ## Format and auto-fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+contracts: setup ## Regenerate the reviewed JSON Schema snapshot of every bus message
+	$(BIN)/python -c "from ladeplan_contracts.catalog import render; open('libs/contracts/schema/messages.json', 'w').write(render())"
 
 bench: setup ## Benchmarks, printed as tables with a baseline from the same run
 	$(BIN)/python -m benchmarks
