@@ -8,6 +8,7 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO ?= 1
+GATEWAYS ?= 1
 PYTEST_ARGS ?=
 NPM_DIRS := tests/e2e/ocpp-rpc
 
@@ -37,8 +38,8 @@ node-deps: $(addsuffix /node_modules/.installed,$(NPM_DIRS))
 setup: $(BIN)/ladeplan .setup-system node-deps ## Install everything: Python venv (uv), npm test peers, system tools
 	@echo "setup complete: $(BIN)/ladeplan"
 
-run: setup ## Run the whole stack with a demo site (DEMO=0: the stack alone); Ctrl-C stops it
-	$(BIN)/ladeplan up $(if $(filter 0,$(DEMO)),--no-demo,)
+run: setup ## Run the whole stack with a demo site (DEMO=0: the stack alone; GATEWAYS=N: N gateway nodes); Ctrl-C stops it
+	$(BIN)/ladeplan up --gateways $(GATEWAYS) $(if $(filter 0,$(DEMO)),--no-demo,)
 
 migrate: setup ## Apply every service's migrations to DATABASE_URL
 	$(BIN)/ladeplan migrate

@@ -44,7 +44,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     settings = ServiceSettings()
     _check_dependencies(settings)
     migrate_all(settings.database_url)
-    return run_stack(env, demo=not args.no_demo)
+    return run_stack(env, demo=not args.no_demo, gateways=args.gateways)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="migrate, then run every service (and the demo site) until Ctrl-C")
     up.add_argument("--no-demo", action="store_true", help="start the stack without simulated charge points")
+    up.add_argument("--gateways", type=int, default=1, help="gateway nodes side by side (ports 9000, 9001, ...)")
     up.set_defaults(handler=cmd_up)
     sub.add_parser("migrate", help="apply every service's migrations").set_defaults(handler=cmd_migrate)
     serve = sub.add_parser("serve", help="run one service in the foreground")

@@ -19,3 +19,12 @@ SERVICES = (
 )
 
 BY_NAME = {service.name: service for service in SERVICES}
+
+
+def with_gateways(count: int, services: tuple[ServiceProcess, ...] = SERVICES) -> tuple[ServiceProcess, ...]:
+    """The stack with ``count`` gateway nodes side by side: ocpp-gateway on 9000, then 9001, 9002, ..."""
+    gateway = BY_NAME["ocpp-gateway"]
+    extra = tuple(
+        ServiceProcess(f"{gateway.name}-{n + 1}", gateway.module, gateway.port + n) for n in range(1, max(count, 1))
+    )
+    return services + extra

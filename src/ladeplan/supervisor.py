@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import aiohttp
 
-from ladeplan.services import SERVICES, ServiceProcess
+from ladeplan.services import SERVICES, ServiceProcess, with_gateways
 
 DEFAULT_OPERATOR_KEY = "dev-operator-key"
 
@@ -79,9 +79,10 @@ def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
             process.send_signal(signum)
 
 
-def run_stack(env: dict[str, str], *, demo: bool) -> int:
+def run_stack(env: dict[str, str], *, demo: bool, gateways: int = 1) -> int:
     """Start everything, then wait until Ctrl-C or until a process dies; returns the exit code."""
-    processes = start_services(env)
+    services = with_gateways(gateways)
+    processes = start_services(env, services)
     stopping = False
 
     def request_stop(*_: object) -> None:
@@ -91,11 +92,12 @@ def run_stack(env: dict[str, str], *, demo: bool) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        asyncio.run(wait_healthy(SERVICES, processes))
+        asyncio.run(wait_healthy(services, processes))
         print(
             "ladeplan is up: operator API http://127.0.0.1:8081/api/v1 (bearer key "
             f"{env['OPERATOR_API_KEYS'].split(',')[0]!r}), sessions http://127.0.0.1:8082/api/v1/sessions, "
-            "OCPP ws://127.0.0.1:9000/ocpp/{id}. Ctrl-C stops everything.",
+            f"OCPP ws://127.0.0.1:9000/ocpp/{{id}} ({gateways} gateway node(s) from port 9000). "
+            "Ctrl-C stops everything.",
             file=sys.stderr,
             flush=True,
         )

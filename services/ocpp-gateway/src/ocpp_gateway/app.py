@@ -15,6 +15,7 @@ from ocpp_gateway.commands import CommandRouter
 from ocpp_gateway.config import SCHEMA, SERVICE, Settings
 from ocpp_gateway.registry import Registry
 from ocpp_gateway.repository import PresenceRepository
+from ocpp_gateway.takeover import Takeover
 from ocpp_gateway.upstream import BusUpstream
 from ocpp_gateway.websocket import Gateway
 
@@ -35,7 +36,10 @@ async def create_app(settings: Settings | None = None) -> web.Application:
         rpc = RpcClient(settings.amqp_url)
         await rpc.start()
         registry = Registry()
-        commands = CommandRouter(settings.amqp_url, registry)
+        presence = PresenceRepository(pool)
+        takeover = Takeover(settings.amqp_url, settings.node_id, registry, presence)
+        await takeover.start()
+        commands = CommandRouter(settings.amqp_url, takeover)
         await commands.start()
         upstream = BusUpstream(
             EventPublisher(broker),
@@ -43,7 +47,7 @@ async def create_app(settings: Settings | None = None) -> web.Application:
             decision_timeout_s=settings.decision_timeout_s,
             publish_timeout_s=settings.publish_timeout_s,
         )
-        gateway = Gateway(settings, upstream, rpc, commands, PresenceRepository(pool), registry)
+        gateway = Gateway(settings, upstream, rpc, commands, presence, registry)
         app[GATEWAY] = gateway
 
         async def check_db() -> None:
@@ -57,6 +61,7 @@ async def create_app(settings: Settings | None = None) -> web.Application:
         yield
         await gateway.close_all()
         await commands.close()
+        await takeover.close()
         await rpc.close()
         await broker.stop()
         await pool.close()

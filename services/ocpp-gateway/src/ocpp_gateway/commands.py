@@ -1,7 +1,8 @@
 """Commands from the bus to the sockets this node holds.
 
 Each node consumes an exclusive queue bound to ``ladeplan.commands`` with the ids of its charge
-points (bound on connect, unbound on close), so a command reaches the one node holding the socket.
+points (bound on connect, unbound on close), so a command reaches the node holding the socket;
+``takeover.py`` settles the moment when two nodes believe they hold it.
 """
 
 from __future__ import annotations
@@ -24,16 +25,16 @@ from ladeplan_contracts.envelope import new_envelope, parse_envelope
 from ladeplan_contracts.names import COMMANDS_EXCHANGE
 from ladeplan_platform.bus import encode
 from ladeplan_platform.tracing import extract_context, tracer
-from ocpp_gateway.registry import Registry
+from ocpp_gateway.takeover import Takeover, Verdict
 
 log = structlog.get_logger("ocpp_gateway.commands")
 _tracer = tracer("ocpp_gateway.commands")
 
 
 class CommandRouter:
-    def __init__(self, amqp_url: str, registry: Registry) -> None:
+    def __init__(self, amqp_url: str, takeover: Takeover) -> None:
         self._url = amqp_url
-        self._registry = registry
+        self._takeover = takeover
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -86,11 +87,15 @@ class CommandRouter:
             _tracer.start_as_current_span(f"command {command.command.kind}", context=extract_context(message.headers)),
             structlog.contextvars.bound_contextvars(charge_point_id=command.charge_point_id),
         ):
-            live = self._registry.get(command.charge_point_id)
-            if live is None:
+            verdict, live = await self._takeover.decide(command.charge_point_id)
+            if verdict is Verdict.OFFLINE:
                 reply = CommandReply(status="offline", detail="The charge point disconnected.")
-            else:
+            elif verdict is Verdict.EXECUTE and live is not None:
                 reply = await live.session.execute(command.command, command.timeout_s)
+            else:
+                # Another node holds the current connection and answers; a second answer could contradict it.
+                log.info("command.left_to_current_holder", kind=command.command.kind, verdict=verdict.value)
+                return
             log.info("command.answered", kind=command.command.kind, status=reply.status)
         if message.reply_to and self._channel is not None:
             answer = new_envelope(reply, correlation_id=envelope.message_id, causation_id=envelope.message_id)

@@ -37,3 +37,11 @@ class PresenceRepository:
             charge_point_id,
             epoch,
         )
+
+    async def holder(self, charge_point_id: str) -> tuple[str, int] | None:
+        """``(node_id, epoch)`` of the connection that currently holds the charge point, if any."""
+        row = await self._pool.fetchrow(
+            "SELECT node_id, epoch FROM connections WHERE charge_point_id = $1 AND disconnected_at IS NULL",
+            charge_point_id,
+        )
+        return (row["node_id"], row["epoch"]) if row else None

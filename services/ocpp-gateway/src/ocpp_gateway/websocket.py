@@ -21,6 +21,7 @@ from ocpp_gateway.handlers.v2 import ChargePoint21, ChargePoint201
 from ocpp_gateway.handlers.v16 import ChargePoint16
 from ocpp_gateway.registry import LiveConnection, Registry
 from ocpp_gateway.repository import PresenceRepository
+from ocpp_gateway.takeover import CLOSE_REPLACED
 from ocpp_gateway.upstream import Upstream
 
 log = structlog.get_logger("ocpp_gateway.websocket")
@@ -32,7 +33,6 @@ SESSIONS: dict[str, tuple[str, type[ChargePointSession]]] = {
     "ocpp1.6": ("1.6", ChargePoint16),
 }
 CHARGE_POINT_ID = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
-CLOSE_REPLACED = 4000  # application close code: a newer connection of the same charge point took over
 
 
 class ConnectionClosed(Exception):
