@@ -1,8 +1,7 @@
-"""What the e2e tests share: the running stack, the operator API client and polling."""
+"""What the e2e tests share: the running stack and the operator API client."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import sys
@@ -121,15 +120,3 @@ class Operator:
             assert r.status == 200, await r.text()
             items: list[dict[str, Any]] = (await r.json())["items"]
             return items
-
-
-async def eventually(check: Any, *, timeout: float = 15.0, interval: float = 0.2) -> Any:
-    """Poll ``check`` (async, returns a truthy value when done) until it passes or time runs out."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last: {result!r})")
-        await asyncio.sleep(interval)

@@ -14,14 +14,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aio_pika
 import aiohttp
 import pytest
 
 from ladeplan.simulator.charge_points import Sim16, Sim201
 from ladeplan.simulator.connection import ClientConnection, open_socket
-from ladeplan_contracts.names import EVENTS_EXCHANGE
-from tests.e2e.support import Operator, Stack, eventually
+from tests.e2e.support import Operator, Stack
+from tests.support.bus import EventTap, tap_events
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -57,28 +57,9 @@ async def wait_authorized(sim: Any, token: str, expected: str = "Accepted") -> N
 
 
 @pytest.fixture
-async def completed_events(stack: Stack) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
-    connection = await aio_pika.connect_robust(stack.env["AMQP_URL"])
-    channel = await connection.channel()
-    exchange = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-    queue = await channel.declare_queue(exclusive=True)
-    await queue.bind(exchange, "session.completed")
-    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-
-    async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        async with message.process():
-            await received.put(json.loads(message.body))
-
-    await queue.consume(on_message)
-    yield received
-    await connection.close()
-
-
-async def next_completed(events: asyncio.Queue[dict[str, Any]], charge_point_id: str) -> dict[str, Any]:
-    while True:
-        event = await asyncio.wait_for(events.get(), 20)
-        if event["data"]["charge_point_id"] == charge_point_id:
-            return event
+async def completed_events(stack: Stack) -> AsyncIterator[EventTap]:
+    async with tap_events(stack.env["AMQP_URL"], "session.completed") as tap:
+        yield tap
 
 
 async def completed_session(operator: Operator, cp_id: str) -> dict[str, Any]:
@@ -91,9 +72,7 @@ async def completed_session(operator: Operator, cp_id: str) -> dict[str, Any]:
     return result
 
 
-async def test_v16_session_end_to_end(
-    stack: Stack, operator: Operator, completed_events: asyncio.Queue[dict[str, Any]]
-) -> None:
+async def test_v16_session_end_to_end(stack: Stack, operator: Operator, completed_events: EventTap) -> None:
     cp_id, password = await operator.charge_point()
     token = await operator.token()
     async with connected(stack, cp_id, password, "1.6") as sim:
@@ -111,14 +90,12 @@ async def test_v16_session_end_to_end(
     assert session["energy_wh"] == 7_250
     assert session["connector_id"] == 1
     assert session["ended_at"] is not None
-    event = await next_completed(completed_events, cp_id)
+    event = await completed_events.wait_for("session.completed", timeout=20, charge_point_id=cp_id)
     assert event["data"]["energy_wh"] == 7_250
     assert event["data"]["session_id"] == session["id"]
 
 
-async def test_v201_session_end_to_end(
-    stack: Stack, operator: Operator, completed_events: asyncio.Queue[dict[str, Any]]
-) -> None:
+async def test_v201_session_end_to_end(stack: Stack, operator: Operator, completed_events: EventTap) -> None:
     cp_id, password = await operator.charge_point()
     token = await operator.token()
     tx = f"tx-{uuid.uuid4().hex[:8]}"
@@ -141,7 +118,7 @@ async def test_v201_session_end_to_end(
     session = await completed_session(operator, cp_id)
     assert session["energy_wh"] == 4_400
     assert session["token_uid"] == token
-    event = await next_completed(completed_events, cp_id)
+    event = await completed_events.wait_for("session.completed", timeout=20, charge_point_id=cp_id)
     assert event["data"]["transaction_ref"] == tx
 
 

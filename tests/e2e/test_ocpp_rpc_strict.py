@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.support import Operator, Stack, eventually
+from tests.e2e.support import Operator, Stack
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aio_pika
@@ -13,9 +11,9 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from ladeplan_contracts.names import EVENTS_EXCHANGE
 from masterdata.app import create_app
 from masterdata.config import SCHEMA, Settings
+from tests.support.bus import EventTap, tap_events
 
 OPERATOR_KEY = "k1"
 AUTH = {"Authorization": f"Bearer {OPERATOR_KEY}"}
@@ -41,35 +39,6 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     await conn.close()
 
 
-class EventTap:
-    """An exclusive queue bound to ``masterdata.#`` on ladeplan.events, read by the test."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self._arrived = asyncio.Condition()
-
-    async def on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        async with message.process():
-            envelope = json.loads(message.body)
-            assert envelope["type"] == message.routing_key
-            assert envelope["message_id"] == message.message_id
-            async with self._arrived:
-                self.received.append(envelope)
-                self._arrived.notify_all()
-
-    def matching(self, event_type: str, **data: Any) -> list[dict[str, Any]]:
-        return [
-            e for e in self.received if e["type"] == event_type and all(e["data"].get(k) == v for k, v in data.items())
-        ]
-
-    async def wait_for(self, event_type: str, timeout: float = 10.0, **data: Any) -> dict[str, Any]:
-        """The first event of ``event_type`` whose data has the given values."""
-        found: Callable[[], list[dict[str, Any]]] = lambda: self.matching(event_type, **data)  # noqa: E731
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(found), timeout)
-        return found()[0]
-
-
 @pytest.fixture(scope="session")
 async def amqp(amqp_url: str) -> AsyncIterator[aio_pika.abc.AbstractConnection]:
     connection = await aio_pika.connect(amqp_url)
@@ -78,16 +47,10 @@ async def amqp(amqp_url: str) -> AsyncIterator[aio_pika.abc.AbstractConnection]:
 
 
 @pytest.fixture
-async def events(amqp: aio_pika.abc.AbstractConnection, client: TestClient[Any, Any]) -> AsyncIterator[EventTap]:
+async def events(amqp_url: str, client: TestClient[Any, Any]) -> AsyncIterator[EventTap]:
     """Events published from now on (the app, and so the exchange, exists before the queue binds)."""
-    channel = await amqp.channel()
-    exchange = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-    queue = await channel.declare_queue(f"test.masterdata.{uuid.uuid4().hex[:8]}", exclusive=True)
-    await queue.bind(exchange, routing_key="masterdata.#")
-    tap = EventTap()
-    await queue.consume(tap.on_message)
-    yield tap
-    await channel.close()
+    async with tap_events(amqp_url, "masterdata.#") as tap:
+        yield tap
 
 
 def unique(prefix: str) -> str:

@@ -6,25 +6,23 @@ tokens, never by clearing tables.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import aio_pika
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from ladeplan_contracts.envelope import Contract, new_envelope
 from ladeplan_contracts.events import TokenCreated
-from ladeplan_contracts.names import EVENTS_EXCHANGE
 from ladeplan_platform.bus import EventPublisher, make_broker
 from ladeplan_platform.rpc import RpcClient
 from session_manager.app import create_app
 from session_manager.config import SCHEMA, Settings
+from tests.support import polling
+from tests.support.bus import EventTap, tap_events
 
 OPERATOR_KEY = "test-operator-key"
 
@@ -39,32 +37,6 @@ def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {OPERATOR_KEY}"}
 
 
-class EventTap:
-    """Collects events from an exclusive queue bound to ``ladeplan.events``; tests wait for one by content."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self._arrived = asyncio.Condition()
-
-    async def on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        async with message.process():
-            envelope = json.loads(message.body)
-            envelope["_routing_key"] = message.routing_key
-            async with self._arrived:
-                self.messages.append(envelope)
-                self._arrived.notify_all()
-
-    def matching(self, event_type: str, **data: Any) -> list[dict[str, Any]]:
-        return [
-            m for m in self.messages if m["type"] == event_type and all(m["data"].get(k) == v for k, v in data.items())
-        ]
-
-    async def wait_for(self, event_type: str, timeout: float = 10.0, **data: Any) -> dict[str, Any]:
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: self.matching(event_type, **data)), timeout)
-        return self.matching(event_type, **data)[0]
-
-
 @pytest.fixture(scope="session")
 async def client(settings: Settings) -> AsyncIterator[TestClient[Any, Any]]:
     app = await create_app(settings)
@@ -75,16 +47,8 @@ async def client(settings: Settings) -> AsyncIterator[TestClient[Any, Any]]:
 @pytest.fixture(scope="session")
 async def events(client: TestClient[Any, Any], amqp_url: str) -> AsyncIterator[EventTap]:
     """Bound after the app declared ``ladeplan.events``."""
-    tap = EventTap()
-    connection = await aio_pika.connect(amqp_url)
-    channel = await connection.channel()
-    exchange = await channel.get_exchange(EVENTS_EXCHANGE)
-    queue = await channel.declare_queue(exclusive=True)
-    for key in ("transaction.started", "session.completed"):
-        await queue.bind(exchange, key)
-    await queue.consume(tap.on_message)
-    yield tap
-    await connection.close()
+    async with tap_events(amqp_url, "transaction.started", "session.completed") as tap:
+        yield tap
 
 
 @pytest.fixture(scope="session")
@@ -117,19 +81,8 @@ Eventually = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 
 @pytest.fixture(scope="session")
 def eventually() -> Eventually:
-    """Poll ``check`` until it returns something truthy (consumers work asynchronously)."""
-
-    async def poll(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            result = await check()
-            if result:
-                return result
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"condition not met within {timeout} s")
-            await asyncio.sleep(0.05)
-
-    return poll
+    """Poll a check until it returns something truthy (consumers work asynchronously)."""
+    return polling.eventually
 
 
 @pytest.fixture(scope="session")
