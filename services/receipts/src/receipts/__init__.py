@@ -1,1 +1,1 @@
-"""Calibration-law (Eichrecht) receipts: verifies the signed meter data of charging sessions."""
+"""Calibration-law (Eichrecht) receipts: captures, keeps and verifies the signed meter data of charging sessions."""

@@ -1,7 +1,12 @@
-"""``ladeplan receipts verify``: check signed meter data against a published key, print JSON.
+"""``ladeplan receipts verify`` and ``ladeplan receipts verify-chain``, each printing one JSON object.
 
-Exit codes: 0 verified, 1 invalid or unsigned, 2 unusable input (not signed meter data, key
-text that is not hex/base64). Values are printed as the exact text the meter signed.
+``verify`` checks signed meter data against a published key. Exit codes: 0 verified, 1 invalid
+or unsigned, 2 unusable input (not signed meter data, key text that is not hex/base64). Values
+are printed as the exact text the meter signed.
+
+``verify-chain`` checks the hash chain over every signed record stored in ``DATABASE_URL``'s
+``receipts`` schema. Exit codes: 0 intact, 1 broken (``first_bad_id`` names where), 2 the
+database cannot be read.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ import sys
 from typing import Any
 
 from .domain.crypto.keys import KeyEncodingError
-from .domain.ocmf import OcmfParseError, OcmfRecord, Reading
+from .domain.ocmf import OcmfParseError, OcmfRecord
 from .domain.receipt import ReceiptCheck, verify_receipt
 from .domain.signatures import MalformedSignedData, UnknownFormat
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+USAGE = "usage: ladeplan receipts verify --public-key KEY DATA|- | ladeplan receipts verify-chain"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,20 +41,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _reading(reading: Reading) -> dict[str, Any]:
-    time = reading.time
-    return {
-        "time": time.at.isoformat(timespec="milliseconds") if time else None,
-        "time_sync": time.sync.value if time else None,
-        "reason": reading.reason.value if reading.reason else None,
-        "value": reading.value_text,
-        "unit": reading.unit,
-        "register": reading.register,
-        "status": reading.status.value if reading.status else None,
-        "error_flags": reading.error_flags,
-    }
-
-
 def _record(record: OcmfRecord) -> dict[str, Any]:
     payload = record.payload
     return {
@@ -59,7 +51,7 @@ def _record(record: OcmfRecord) -> dict[str, Any]:
         "pagination": payload.pagination.text,
         "identification": payload.identification_data,
         "signature_algorithm": record.signature.algorithm,
-        "readings": [_reading(reading) for reading in payload.readings],
+        "readings": [reading.summary() for reading in payload.readings],
     }
 
 
@@ -100,3 +92,51 @@ def verify_main(argv: list[str] | None = None) -> int:
         return EXIT_UNUSABLE
     _print(report(check))
     return EXIT_VALID if check.verdict.verified else EXIT_INVALID
+
+
+def verify_chain_main(argv: list[str] | None = None) -> int:
+    """Entry point of ``ladeplan receipts verify-chain`` (the database from ``DATABASE_URL``)."""
+    import asyncio
+
+    import asyncpg
+
+    from .config import SCHEMA, Settings
+    from .use_cases.chain import verify_chain
+
+    parser = argparse.ArgumentParser(
+        prog="ladeplan receipts verify-chain",
+        description="Check the hash chain over every stored signed record (DATABASE_URL).",
+    )
+    try:
+        parser.parse_args(argv)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else EXIT_UNUSABLE
+
+    async def check() -> dict[str, Any]:
+        conn = await asyncpg.connect(Settings().database_url, server_settings={"search_path": SCHEMA})
+        try:
+            report = await verify_chain(conn)
+        finally:
+            await conn.close()
+        result: dict[str, Any] = {"valid": report.valid, "records": report.records, "head": report.head}
+        if not report.valid:
+            result.update(first_bad_id=report.first_bad_id, reason=report.reason)
+        return result
+
+    try:
+        result = asyncio.run(check())
+    except (OSError, asyncpg.PostgresError) as error:
+        _print({"valid": False, "reason": f"cannot read the signed records: {error.__class__.__name__}: {error}"})
+        return EXIT_UNUSABLE
+    _print(result)
+    return EXIT_VALID if result["valid"] else EXIT_INVALID
+
+
+def main(argv: list[str]) -> int:
+    """``ladeplan receipts <command> ...``."""
+    commands = {"verify": verify_main, "verify-chain": verify_chain_main}
+    command = commands.get(argv[0]) if argv else None
+    if command is None:
+        print(USAGE, file=sys.stderr)
+        return EXIT_UNUSABLE
+    return command(argv[1:])

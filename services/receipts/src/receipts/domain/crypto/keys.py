@@ -41,6 +41,20 @@ class PublicKey:
         return b"\x04" + self.x.to_bytes(size, "big") + self.y.to_bytes(size, "big")
 
 
+def key_readings(text: str) -> list[tuple[str, bytes]]:
+    """The key text read as hex, then base64, then base32 (named), where each applies."""
+    compact = "".join(text.split())
+    readings: list[tuple[str, bytes]] = []
+    if compact and len(compact) % 2 == 0 and _HEX.fullmatch(compact):
+        readings.append(("hex", bytes.fromhex(compact)))
+    with contextlib.suppress(binascii.Error, ValueError):
+        readings.append(("base64", base64.b64decode(compact, validate=True)))
+    with contextlib.suppress(binascii.Error, ValueError):
+        padded = compact if "=" in compact else compact + "=" * (-len(compact) % 8)
+        readings.append(("base32", base64.b32decode(padded)))
+    return [(name, data) for name, data in readings if data]
+
+
 def key_bytes_candidates(text: str) -> list[bytes]:
     """Every reading of the key text: hex, then base64, then base32, without duplicates.
 
@@ -48,19 +62,27 @@ def key_bytes_candidates(text: str) -> list[bytes]:
     DZG, base32 from Alfen). The readings are ambiguous (a base32 text is also valid base64), so
     each format takes the first reading that has the structure it expects.
     """
-    compact = "".join(text.split())
-    readings: list[bytes] = []
-    if compact and len(compact) % 2 == 0 and _HEX.fullmatch(compact):
-        readings.append(bytes.fromhex(compact))
-    with contextlib.suppress(binascii.Error, ValueError):
-        readings.append(base64.b64decode(compact, validate=True))
-    with contextlib.suppress(binascii.Error, ValueError):
-        padded = compact if "=" in compact else compact + "=" * (-len(compact) % 8)
-        readings.append(base64.b32decode(padded))
-    unique = [reading for index, reading in enumerate(readings) if reading and reading not in readings[:index]]
+    readings = [data for _, data in key_readings(text)]
+    unique = [reading for index, reading in enumerate(readings) if reading not in readings[:index]]
     if not unique:
         raise KeyEncodingError("public key is neither hex, base64 nor base32")
     return unique
+
+
+def key_encoding(text: str) -> str:
+    """The encoding of the key text (``hex``, ``base64``, ``base32``), as an export must name it.
+
+    The reading that is a DER SubjectPublicKeyInfo wins (OCMF keys); otherwise the first that
+    decodes, in the order the verifier tries them. Raises ``KeyEncodingError`` when none does.
+    """
+    readings = key_readings(text)
+    if not readings:
+        raise KeyEncodingError("public key is neither hex, base64 nor base32")
+    for name, data in readings:
+        with contextlib.suppress(KeyFormatError):
+            load_subject_public_key_info(data)
+            return name
+    return readings[0][0]
 
 
 @functools.lru_cache(maxsize=1024)

@@ -122,6 +122,19 @@ class Reading:
     inherited: frozenset[str] = frozenset()
     """Spec keys taken over from the previous reading because this one omitted them."""
 
+    def summary(self) -> dict[str, str | None]:
+        """What a person checks on a receipt, the value as signed (``0.25960`` stays ``0.25960``)."""
+        return {
+            "time": self.time.at.isoformat(timespec="milliseconds") if self.time else None,
+            "time_sync": self.time.sync.value if self.time else None,
+            "reason": self.reason.value if self.reason else None,
+            "value": self.value_text,
+            "unit": self.unit,
+            "register": self.register,
+            "status": self.status.value if self.status else None,
+            "error_flags": self.error_flags,
+        }
+
 
 @dataclass(frozen=True)
 class Payload:
