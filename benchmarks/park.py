@@ -1,0 +1,211 @@
+"""PARK: smart charging on a 200-charge-point office site, every algorithm through one scorer.
+
+Part of ``make bench``. Each algorithm runs online, slot by slot (15 min): it sees the cars
+present, their remaining energy and their *declared* departures (noisy), and sets a power per car
+for the slot; the scorer then applies what each car really drew. The ladeplan optimiser replans
+every slot (so on every arrival, departure and at least every 15 minutes). The offline optimum
+knows every session and the true departures in advance: the LP relaxation is a bound.
+
+``PARK_DAYS`` (default 2; the full run is 7) sets the simulated days; ``PARK_SCALES`` (default
+"100,1000,10000") the vehicle counts of the replanning-time table.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from benchmarks.park_site import SLOT_HOURS, Site, build
+from ems_adapter.domain.baselines import BASELINES, Allocation, SlotState
+from ems_adapter.domain.model import FloatArray, SiteProblem, VehicleDemand
+from ems_adapter.domain.online import replan
+from ems_adapter.domain.optimiser import Units, solve_units
+from ems_adapter.domain.profiles import Electrical, significant_change, tx_profile
+
+MAX_HORIZON = 3 * 96
+ELECTRICAL = Electrical(unit="A", phases=3)
+EPOCH = np.datetime64("2026-01-05T00:00", "s").astype("datetime64[s]").item()
+
+
+@dataclass
+class Score:
+    name: str
+    energy_kwh: float
+    requested_kwh: float
+    cost_eur: float
+    peak_kw: float
+    violations: int
+    jain: float
+    messages_per_vehicle_hour: float
+    replan_p95_s: float | None
+
+
+Planner = Callable[[Site, int, list[int], FloatArray, dict[str, FloatArray]], tuple[FloatArray, FloatArray | None]]
+
+
+def _ladeplan(
+    site: Site, now: int, present: list[int], remaining: FloatArray, previous: dict[str, FloatArray]
+) -> tuple[FloatArray, FloatArray | None]:
+    """One replan on the slots ahead; returns the setpoints for ``now`` and the whole plan."""
+    sessions = [site.sessions[index] for index in present]
+    horizon = min(MAX_HORIZON, site.slots - now, max(*(s.declared - now for s in sessions), 1))
+    problem = SiteProblem(
+        slot_hours=SLOT_HOURS,
+        capacity_kw=site.capacity_kw[now : now + horizon],
+        price_eur_per_kwh=site.price[now : now + horizon],
+        base_load_kw=site.base_kw[now : now + horizon],
+        vehicles=[
+            VehicleDemand(s.id, 0, max(s.declared - now, 1), float(remaining[i]), s.max_power_kw, s.min_power_kw)
+            for s, i in zip(sessions, present, strict=True)
+        ],
+        previous_kw={key: row[1 : horizon + 1] for key, row in previous.items() if len(row) > horizon},
+    )
+    plan = replan(problem)
+    return plan.power_kw[:, 0], plan.power_kw
+
+
+def _baseline(allocation: Allocation) -> Planner:
+    def plan(
+        site: Site, now: int, present: list[int], remaining: FloatArray, previous: dict[str, FloatArray]
+    ) -> tuple[FloatArray, FloatArray | None]:
+        del previous
+        states = [
+            SlotState(float(remaining[i]), max(site.sessions[i].declared - now, 1), site.sessions[i].max_power_kw,
+                      site.sessions[i].min_power_kw)
+            for i in present
+        ]  # fmt: skip
+        return allocation(states, float(site.capacity_kw[now]), SLOT_HOURS), None
+
+    return plan
+
+
+def simulate(name: str, site: Site, planner: Planner) -> Score:
+    sessions = site.sessions
+    remaining = np.array([s.energy_kwh for s in sessions])
+    ev_kw = np.zeros(site.slots)
+    sent: dict[str, object] = {}
+    previous: dict[str, FloatArray] = {}
+    messages, replans = 0, []
+    by_arrival = sorted(range(len(sessions)), key=lambda i: sessions[i].arrival)
+    present: list[int] = []
+    cursor = 0
+    for now in range(site.slots):
+        present = [i for i in present if sessions[i].departure > now]
+        while cursor < len(by_arrival) and sessions[by_arrival[cursor]].arrival <= now:
+            present.append(by_arrival[cursor])
+            cursor += 1
+        if not present:
+            continue
+        started = time.perf_counter()
+        setpoints, plan = planner(site, now, present, remaining, previous)
+        replans.append(time.perf_counter() - started)
+        moment = EPOCH + np.timedelta64(now * 15, "m").astype(object)
+        for row, index in enumerate(present):
+            session = sessions[index]
+            power = float(min(setpoints[row], remaining[index] / SLOT_HOURS))
+            remaining[index] -= power * SLOT_HOURS
+            ev_kw[now] += power
+            schedule = plan[row] if plan is not None else [setpoints[row]]
+            profile = tx_profile(1, session.id, moment, 900, [float(v) for v in schedule], ELECTRICAL)
+            if significant_change(sent.get(session.id), profile, moment):  # type: ignore[arg-type]
+                sent[session.id] = profile
+                messages += 1
+            if plan is not None:
+                previous[session.id] = plan[row]
+    delivered = np.array([s.energy_kwh for s in sessions]) - remaining
+    requested = np.array([s.energy_kwh for s in sessions])
+    served = np.where(requested > 0, delivered / np.maximum(requested, 1e-9), 1.0)
+    hours = sum((min(s.departure, site.slots) - s.arrival) * SLOT_HOURS for s in sessions)
+    load = site.base_kw + ev_kw
+    return Score(
+        name=name,
+        energy_kwh=float(delivered.sum()),
+        requested_kwh=float(requested.sum()),
+        cost_eur=float(ev_kw @ site.price * SLOT_HOURS),
+        peak_kw=float(load.max()),
+        violations=int(np.sum(ev_kw > site.capacity_kw + 1e-6)),
+        jain=float(served.sum() ** 2 / (len(served) * (served**2).sum())),
+        messages_per_vehicle_hour=messages / hours,
+        replan_p95_s=float(np.percentile(replans, 95)) if name.startswith("ladeplan") else None,
+    )
+
+
+def offline(site: Site) -> Score:
+    """The LP bound with every session and true departure known: most energy, then least cost."""
+    sessions = site.sessions
+    units = Units(
+        hours=np.full(site.slots, SLOT_HOURS), capacity_kw=site.capacity_kw, base_kw=site.base_kw, price=site.price,
+        first=np.array([s.arrival for s in sessions], dtype=np.int64),
+        end=np.array([min(s.departure, site.slots) for s in sessions], dtype=np.int64),
+        energy_kwh=np.array([s.energy_kwh for s in sessions]), max_kw=np.array([s.max_power_kw for s in sessions]),
+    )  # fmt: skip
+    power = solve_units(units, time_limit_s=600)
+    delivered = power.sum(axis=1) * SLOT_HOURS
+    served = delivered / np.maximum(units.energy_kwh, 1e-9)
+    ev_kw = power.sum(axis=0)
+    return Score("offline optimum (LP bound)", float(delivered.sum()), float(units.energy_kwh.sum()),
+                 float(ev_kw @ site.price * SLOT_HOURS), float((site.base_kw + ev_kw).max()),
+                 int(np.sum(ev_kw > site.capacity_kw + 1e-6)),
+                 float(served.sum() ** 2 / (len(served) * (served**2).sum())), 0.0, None)  # fmt: skip
+
+
+def replan_times(scales: list[int], repeats: int = 5) -> list[tuple[int, float]]:
+    """p95 seconds of one replan with ``n`` cars present on a site scaled to match."""
+    rows = []
+    for n in scales:
+        scale = max(1, round(n / 150))
+        site = build(days=2, seed=11, scale=scale)
+        now = 96 + 40  # a weekday at 10:00, the office busy
+        candidates = [i for i, s in enumerate(site.sessions) if s.arrival <= now < s.departure]
+        pool = (candidates * (n // max(len(candidates), 1) + 1))[:n]
+        site = replace(site, sessions=[replace(site.sessions[i], id=f"v{k}") for k, i in enumerate(pool)])
+        remaining = np.array([s.energy_kwh for s in site.sessions])
+        times = []
+        for _ in range(repeats if n < 10_000 else 3):
+            started = time.perf_counter()
+            _ladeplan(site, now, list(range(len(site.sessions))), remaining, {})
+            times.append(time.perf_counter() - started)
+        rows.append((n, float(np.percentile(times, 95))))
+    return rows
+
+
+def run() -> tuple[list[Score], list[tuple[int, float]], int]:
+    days = int(os.environ.get("PARK_DAYS", "2"))
+    scales = [int(n) for n in os.environ.get("PARK_SCALES", "100,1000,10000").split(",") if n]
+    noisy = build(days)
+    exact = replace(noisy, sessions=[replace(s, declared=s.departure) for s in noisy.sessions])
+    scores = [offline(exact)]
+    scores.append(simulate("ladeplan optimiser, exact departures", exact, _ladeplan))
+    scores.append(simulate("ladeplan optimiser, noisy departures", noisy, _ladeplan))
+    scores += [simulate(f"{name}, noisy departures", noisy, _baseline(rule)) for name, rule in BASELINES.items()]
+    return scores, replan_times(scales), days
+
+
+def table(result: tuple[list[Score], list[tuple[int, float]], int]) -> str:
+    scores, times, days = result
+    bound = scores[0]
+    per_kwh = bound.cost_eur / bound.energy_kwh
+    lines = [
+        f"PARK: 200 charge points, 400 kW with office base load, {days} days, {bound.requested_kwh:,.0f} kWh requested",
+        f"{'algorithm':<40} {'energy':>8} {'viol':>5} {'EUR/kWh':>8} {'vs min':>7} {'peak kW':>8} {'Jain':>6}"
+        f" {'msg/veh-h':>9} {'p95 s':>6}",
+    ]
+    for s in scores:
+        rate = s.cost_eur / max(s.energy_kwh, 1e-9)
+        p95 = f"{s.replan_p95_s:.3f}" if s.replan_p95_s is not None else "-"
+        lines.append(
+            f"{s.name:<40} {s.energy_kwh / bound.energy_kwh:>7.2%} {s.violations:>5} {rate:>8.4f}"
+            f" {rate / per_kwh - 1:>+7.2%} {s.peak_kw:>8.1f} {s.jain:>6.3f}"
+            f" {s.messages_per_vehicle_hour:>9.2f} {p95:>6}"
+        )
+    lines.append("replanning time (ladeplan optimiser, one replan):")
+    lines += [f"  {n:>6,} vehicles  p95 {seconds:.3f} s" for n, seconds in times]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(run()))

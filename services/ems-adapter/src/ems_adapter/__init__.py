@@ -1,0 +1,1 @@
+"""ems-adapter: charging demand in, site charging plans out, OCPP charging profiles to the charge points."""

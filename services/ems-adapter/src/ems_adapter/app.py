@@ -1,0 +1,110 @@
+"""Composition root: settings -> pool -> commands -> planning, replanner -> broker (consumers, outbox) -> views.
+
+Nothing connects at import time or in :func:`create_app`; connections open in ``cleanup_ctx``
+when the app starts and close in reverse order when it stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from faststream.rabbit import ExchangeType, RabbitExchange
+
+from ems_adapter import repository as repo
+from ems_adapter.config import SCHEMA, SERVICE, Settings
+from ems_adapter.handlers.api import OPENAPI_PATH, api
+from ems_adapter.handlers.bus import register_bus_handlers
+from ems_adapter.state import BROKER, POOL, QUERIES, REPLANNER, SETTINGS
+from ems_adapter.use_cases.demand import Demand
+from ems_adapter.use_cases.planning import Planning
+from ems_adapter.use_cases.queries import PlanQueries
+from ems_adapter.use_cases.replanner import Replanner
+from ladeplan_contracts.names import COMMANDS_EXCHANGE
+from ladeplan_platform.bus import declare_topology, make_broker
+from ladeplan_platform.commands import CommandClient
+from ladeplan_platform.db import create_pool
+from ladeplan_platform.http import error_middleware, health_handler, json_response, operator_auth_middleware
+from ladeplan_platform.outbox import OutboxRelay
+from ladeplan_platform.rpc import RpcClient
+
+# Declared the same way by the gateway; whoever starts first creates it, so a profile sent before
+# any gateway ran comes back unroutable ("offline") and is sent again on the next replan.
+COMMANDS = RabbitExchange(COMMANDS_EXCHANGE, type=ExchangeType.DIRECT, durable=True)
+
+
+async def create_app(settings: Settings | None = None) -> web.Application:
+    """The ems-adapter app; ``settings`` default to the environment."""
+    settings = settings or Settings()
+    app = web.Application(
+        middlewares=[error_middleware, operator_auth_middleware(settings.operator_keys, public_paths=[OPENAPI_PATH])]
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_database, _planning])
+    app.add_routes(api.routes)
+    openapi = api.openapi()
+
+    async def openapi_document(_: web.Request) -> web.Response:
+        return json_response(openapi)
+
+    async def database_answers() -> None:
+        await app[POOL].fetchval("SELECT 1")
+
+    async def bus_answers() -> None:
+        if not await app[BROKER].ping(timeout=2.0):
+            raise ConnectionError("RabbitMQ connection is down")
+
+    app.router.add_get(OPENAPI_PATH, openapi_document)
+    app.router.add_get("/health", health_handler({"database": database_answers, "bus": bus_answers}))
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    pool = await create_pool(app[SETTINGS], SCHEMA)
+    app[POOL] = pool
+    app[QUERIES] = PlanQueries(pool)
+    try:
+        yield
+    finally:
+        await pool.close()
+
+
+async def _planning(app: web.Application) -> AsyncIterator[None]:
+    """Command client, replanner, then consumers and the outbox relay; stopped in reverse order.
+
+    Consumers stop first (no new replan requests), then the replanner (no new profiles or outbox
+    rows), then the relay and the command client.
+    """
+    settings, pool = app[SETTINGS], app[POOL]
+    rpc = RpcClient(settings.amqp_url)
+    await rpc.start()
+    broker = make_broker(settings, SERVICE)
+    relay = OutboxRelay(pool, broker)
+    planning = Planning(
+        pool, CommandClient(rpc), settings.tariff, on_commit=relay.wake, command_timeout_s=settings.command_timeout_s
+    )
+
+    async def locations_with_sessions() -> list[str]:
+        async with pool.acquire() as conn:
+            return await repo.locations_with_sessions(conn)
+
+    replanner = Replanner(planning.replan, locations_with_sessions, interval_s=settings.ems_replan_interval_s)
+    register_bus_handlers(broker, Demand(pool, replanner.request))
+    await broker.connect()
+    await declare_topology(broker)
+    await broker.declare_exchange(COMMANDS)
+    relay.start()
+    replanner.start()
+    await broker.start()
+    app[BROKER] = broker
+    app[REPLANNER] = replanner
+    # After a restart, plans may be stale by up to the outage: replan every location with sessions now.
+    for location_id in await locations_with_sessions():
+        replanner.request(location_id)
+    try:
+        yield
+    finally:
+        await broker.stop()
+        await replanner.stop()
+        await relay.stop()
+        await rpc.close()

@@ -1,0 +1,1 @@
+"""Pure planning rules: demand and plan models, the optimiser, the baselines, profile translation."""

@@ -1,0 +1,176 @@
+"""A location's planning problem, built from what the service knows about its sessions.
+
+The service plans each location on a grid of 15-minute slots starting *now* (slot 0 is what the
+charge points do until the next replan). A session's demand comes from the EV's charging needs
+when it sent them (ISO 15118 / OCPP 2.x NotifyEVChargingNeeds); anything it did not say is filled
+with the defaults below, so a 1.6 charge point's session is planned too:
+
+- energy ``DEFAULT_ENERGY_KWH`` (a typical top-up of a workplace or overnight stop),
+- departure ``DEFAULT_STAY`` after the start; a car still there after its departure is planned
+  ``OVERSTAY_SLOTS`` ahead, replan by replan, until it leaves,
+- the connector's maximum power (``DEFAULT_POWER_KW`` when masterdata gave none) on
+  ``DEFAULT_PHASES`` phases, and the IEC 61851 minimum of 6 A per phase.
+
+Every charge point also holds a standing charge-point-max limit: the location's grid limit
+shared equally, so a backend outage cannot overload the connection. A session is planned within
+that limit too, or the charge point would cut the plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from .model import FloatArray, Plan, SiteProblem, VehicleDemand
+from .online import replan
+from .profiles import NOMINAL_VOLTAGE, site_cap_kw
+
+SLOT = timedelta(minutes=15)
+MAX_SLOTS = 3 * 96  # three days: multi-day parkers, without planning a week of empty slots
+DEFAULT_ENERGY_KWH = 20.0
+DEFAULT_STAY = timedelta(hours=8)
+DEFAULT_POWER_KW = 11.0
+DEFAULT_PHASES = 3
+MIN_CURRENT_A = 6.0
+OVERSTAY_SLOTS = 4
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the EV said (absent values were not sent)."""
+
+    requested_energy_kwh: float | None = None
+    departure_at: datetime | None = None
+    min_power_kw: float | None = None
+    max_power_kw: float | None = None
+    phases: int | None = None
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    session_id: str
+    charge_point_id: str
+    evse_id: int
+    transaction_ref: str
+    started_at: datetime
+    delivered_kwh: float
+    connector_max_kw: float | None
+    needs: Needs | None = None
+
+
+@dataclass(frozen=True)
+class SessionDemand:
+    """A session's remaining demand as planned: defaults filled in, limits applied."""
+
+    session: ActiveSession
+    remaining_kwh: float
+    departure_at: datetime
+    max_power_kw: float
+    min_power_kw: float
+    phases: int
+    source: str  # "ev" when the EV's needs were used, else "default"
+
+
+@dataclass(frozen=True)
+class LocationPlan:
+    start: datetime
+    slot_seconds: int
+    capacity_kw: FloatArray
+    price_eur_per_kwh: FloatArray
+    demands: tuple[SessionDemand, ...]
+    plan: Plan
+    charge_point_cap_kw: float
+
+
+def demand_of(session: ActiveSession, now: datetime, cap_kw: float) -> SessionDemand:
+    """The session's demand with the module's defaults for whatever the EV did not say."""
+    needs = session.needs or Needs()
+    phases = needs.phases or DEFAULT_PHASES
+    requested = needs.requested_energy_kwh if needs.requested_energy_kwh is not None else DEFAULT_ENERGY_KWH
+    departure = needs.departure_at or session.started_at + DEFAULT_STAY
+    departure = max(departure, now + OVERSTAY_SLOTS * SLOT)
+    connector = session.connector_max_kw if session.connector_max_kw is not None else DEFAULT_POWER_KW
+    maximum = min(connector, needs.max_power_kw if needs.max_power_kw is not None else connector, cap_kw)
+    minimum = max(needs.min_power_kw or 0.0, MIN_CURRENT_A * phases * NOMINAL_VOLTAGE / 1000)
+    if minimum > maximum:  # the standing cap (or the car) leaves no legal setpoint: plan nothing
+        maximum = minimum = 0.0
+    return SessionDemand(
+        session=session,
+        remaining_kwh=max(requested - session.delivered_kwh, 0.0),
+        departure_at=departure,
+        max_power_kw=maximum,
+        min_power_kw=minimum,
+        phases=phases,
+        source="ev" if session.needs is not None else "default",
+    )
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """A time-of-use price: ``bands`` of (local hour the price starts, EUR/kWh), repeated daily."""
+
+    bands: tuple[tuple[float, float], ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Tariff:
+        """``"0:0.18,6:0.28,17:0.40,20:0.28,22:0.18"``: hour from which each price applies."""
+        bands = []
+        for item in text.split(","):
+            hour, _, price = item.strip().partition(":")
+            bands.append((float(hour), float(price)))
+        if not bands or sorted(bands) != bands or bands[0][0] != 0 or any(not 0 <= h < 24 for h, _ in bands):
+            raise ValueError(f"not a time-of-use tariff: {text!r} (hours ascending from 0, below 24)")
+        return cls(tuple(bands))
+
+    def price_at(self, local: datetime) -> float:
+        hour = local.hour + local.minute / 60
+        return next(price for start, price in reversed(self.bands) if start <= hour)
+
+
+def plan_location(
+    grid_limit_kw: float,
+    charge_points: int,
+    sessions: Sequence[ActiveSession],
+    now: datetime,
+    tariff: Tariff,
+    timezone: str,
+) -> LocationPlan:
+    """Plan every active session of a location together against its grid limit."""
+    cap = site_cap_kw(grid_limit_kw, charge_points)
+    demands = tuple(demand_of(session, now, cap) for session in sessions)
+    latest = max((demand.departure_at for demand in demands), default=now + SLOT)
+    slots = min(MAX_SLOTS, max(1, math.ceil((latest - now) / SLOT)))
+    zone = ZoneInfo(timezone)
+    price = np.array([tariff.price_at((now + k * SLOT).astimezone(zone)) for k in range(slots)])
+    capacity = np.full(slots, max(grid_limit_kw, 0.0))
+    vehicles = [
+        VehicleDemand(
+            id=demand.session.session_id,
+            first_slot=0,
+            end_slot=max(1, math.floor((demand.departure_at - now) / SLOT)),
+            energy_kwh=demand.remaining_kwh,
+            max_power_kw=demand.max_power_kw,
+            min_power_kw=demand.min_power_kw,
+        )
+        for demand in demands
+    ]
+    problem = SiteProblem(SLOT.total_seconds() / 3600, capacity, price, vehicles)
+    return LocationPlan(now, int(SLOT.total_seconds()), capacity, price, demands, replan(problem), cap)
+
+
+def delivered_kwh(
+    start: datetime, slot_seconds: int, power_kw: Sequence[float], since: datetime, until: datetime
+) -> float:
+    """Energy a plan (power per slot from ``start``) gives between ``since`` and ``until``."""
+    total = 0.0
+    for index, power in enumerate(power_kw):
+        begin = max(start + timedelta(seconds=index * slot_seconds), since)
+        end = min(start + timedelta(seconds=(index + 1) * slot_seconds), until)
+        if end > begin:
+            total += power * (end - begin).total_seconds() / 3600
+    return total

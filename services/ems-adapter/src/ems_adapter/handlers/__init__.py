@@ -1,0 +1,1 @@
+"""Entry points: bus subscribers (``bus``) and the operator API (``api``)."""

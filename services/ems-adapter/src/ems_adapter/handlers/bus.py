@@ -1,0 +1,58 @@
+"""Bus entry points: the events ems-adapter plans from.
+
+Queues (durable, dead-lettering into ``ladeplan.dead-letter``):
+- ``ems-adapter.transactions`` <- ``transaction.*``: arrivals (started) and departures (ended);
+  meter values match the pattern too and are skipped.
+- ``ems-adapter.sessions`` <- ``session.completed``: a departure, if ``transaction.ended`` was missed.
+- ``ems-adapter.masterdata`` <- ``masterdata.#``: locations (grid limit) and charge points.
+- ``ems-adapter.charging-needs`` <- ``chargepoint.ev_charging_needs.notified``: the EV's demand.
+"""
+
+from __future__ import annotations
+
+from faststream.rabbit import RabbitBroker
+
+from ems_adapter.use_cases.demand import Demand
+from ladeplan_contracts.events import (
+    ChargePointCreated,
+    LocationCreated,
+    SessionCompleted,
+    TransactionEnded,
+    TransactionStarted,
+)
+from ladeplan_contracts.smart_charging import EvChargingNeedsNotified
+from ladeplan_platform.bus import subscribe_events
+
+
+def register_bus_handlers(broker: RabbitBroker, demand: Demand) -> None:
+    """Subscribe every consumer on ``broker`` (before it starts)."""
+    subscribe_events(
+        broker,
+        "ems-adapter.transactions",
+        "transaction.*",
+        {
+            TransactionStarted.TYPE: (TransactionStarted, demand.transaction_started),
+            TransactionEnded.TYPE: (TransactionEnded, demand.transaction_ended),
+        },
+    )
+    subscribe_events(
+        broker,
+        "ems-adapter.sessions",
+        SessionCompleted.TYPE,
+        {SessionCompleted.TYPE: (SessionCompleted, demand.session_completed)},
+    )
+    subscribe_events(
+        broker,
+        "ems-adapter.masterdata",
+        "masterdata.#",
+        {
+            LocationCreated.TYPE: (LocationCreated, demand.location_created),
+            ChargePointCreated.TYPE: (ChargePointCreated, demand.charge_point_created),
+        },
+    )
+    subscribe_events(
+        broker,
+        "ems-adapter.charging-needs",
+        EvChargingNeedsNotified.TYPE,
+        {EvChargingNeedsNotified.TYPE: (EvChargingNeedsNotified, demand.charging_needs)},
+    )

@@ -1,0 +1,146 @@
+"""The service on the real bus and database: events in, a plan, profiles out, ems.plan.updated, the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ladeplan_contracts.events import (
+    ChargePointCreated,
+    Connector,
+    LocationCreated,
+    TransactionEnded,
+    TransactionStarted,
+)
+from ladeplan_contracts.smart_charging import EvChargingNeedsNotified
+
+pytestmark = pytest.mark.integration
+
+LIMIT_KW = 22.0
+VOLTS_3_PHASES = 3 * 230
+
+
+async def a_site(publish, db, eventually, gateway, ids, charge_points=2):
+    location = ids("loc")
+    points = [f"{ids('CP')}-{n}" for n in range(charge_points)]
+    for point in points:
+        await gateway.hold(point)
+    await publish(LocationCreated(location_id=location, name="Depot", timezone="Europe/Berlin", grid_limit_kw=LIMIT_KW))
+    for point in points:
+        connectors = [Connector(connector_id=1, max_power_kw=22.0), Connector(connector_id=2, max_power_kw=22.0)]
+        await publish(ChargePointCreated(charge_point_id=point, location_id=location, connectors=connectors))
+    await eventually(lambda: db.fetchval("SELECT count(*) = $2 FROM charge_points WHERE location_id = $1",
+                                         location, charge_points))  # fmt: skip
+    return location, points
+
+
+async def start(publish, ids, point, connector, minutes_ago=0):
+    session = ids(f"s{connector}") + point[-2:]
+    await publish(
+        TransactionStarted(
+            session_id=session,
+            charge_point_id=point,
+            evse_id=connector,
+            connector_id=connector,
+            transaction_ref=f"tx-{session}",
+            token_uid="TAG1",
+            authorization_status="Accepted",
+            started_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+            meter_start_wh=0,
+        ),
+        charge_point_id=point,
+    )
+    return session
+
+
+async def test_sessions_get_a_plan_within_the_limit_a_site_cap_and_tx_profiles(
+    publish, db, eventually, gateway, plans, client, auth, ids
+):
+    location, points = await a_site(publish, db, eventually, gateway, ids)
+    sessions = [await start(publish, ids, points[0], 1), await start(publish, ids, points[0], 2),
+                await start(publish, ids, points[1], 1)]  # fmt: skip
+
+    plan = await eventually(lambda: _plan_with(plans, location, len(sessions)))
+
+    assert {s["session_id"] for s in plan["sessions"]} == set(sessions)
+    assert all(s["demand_source"] == "default" and s["remaining_kwh"] == 20.0 for s in plan["sessions"])
+    for slot in range(len(plan["capacity_kw"])):
+        assert sum(s["power_kw"][slot] for s in plan["sessions"]) <= LIMIT_KW + 1e-9
+    assert sum(s["power_kw"][0] for s in plan["sessions"]) == pytest.approx(LIMIT_KW, abs=0.01)  # nothing idle now
+    assert plan["charge_point_cap_kw"] == LIMIT_KW / 2
+
+    # What the charge points hold: a standing cap each (EVSE 0) and a TxProfile per transaction.
+    async def held():
+        caps = {p: [c.profile for c in gateway.of(p) if c.profile.purpose == "charge_point_max"] for p in points}
+        txs = {c.profile.transaction_ref: c for p in points for c in gateway.of(p) if c.profile.purpose == "tx"}
+        return (caps, txs) if all(caps.values()) and set(txs) >= {f"tx-{s}" for s in sessions} else None
+
+    caps, txs = await eventually(held)
+    for point in points:
+        cap = caps[point][-1]
+        assert (cap.unit, cap.start, cap.duration_s) == ("A", None, None)
+        assert cap.periods[0].limit == pytest.approx(LIMIT_KW * 1000 / 2 / VOLTS_3_PHASES, abs=0.1)
+        assert [c.evse_id for c in gateway.of(point) if c.profile.purpose == "charge_point_max"][-1] == 0
+    first_kw = sum(txs[f"tx-{s}"].profile.periods[0].limit * VOLTS_3_PHASES / 1000 for s in sessions)
+    assert first_kw <= LIMIT_KW  # rounded down to 0.1 A: the profiles keep the limit the plan keeps
+
+    # The operator API serves the same plan.
+    answer = await client.get(f"/api/v1/locations/{location}/plan", headers=auth)
+    assert answer.status == 200
+    assert (await answer.json())["plan_id"] >= plan["plan_id"]
+
+
+async def test_a_departure_replans_and_ev_needs_replace_the_defaults(publish, db, eventually, gateway, plans, ids):
+    location, points = await a_site(publish, db, eventually, gateway, ids, charge_points=1)
+    leaving = await start(publish, ids, points[0], 1)
+    staying = await start(publish, ids, points[0], 2)
+    await eventually(lambda: _plan_with(plans, location, 2))
+
+    departure = datetime.now(UTC) + timedelta(hours=3)
+    await publish(
+        EvChargingNeedsNotified(
+            charge_point_id=points[0],
+            evse_id=2,
+            energy_transfer="ac_three_phase",
+            phases=3,
+            requested_energy_wh=12_000,
+            departure_time=departure,
+        ),
+        charge_point_id=points[0],
+    )
+    await publish(TransactionEnded(charge_point_id=points[0], transaction_ref=f"tx-{leaving}",
+                                   stopped_at=datetime.now(UTC), ocpp_message_id="m-1"))  # fmt: skip
+
+    async def ev_plan():
+        latest = _latest(plans, location)
+        rows = latest["sessions"] if latest else []
+        return latest if [r["session_id"] for r in rows] == [staying] and rows[0]["demand_source"] == "ev" else None
+
+    plan = await eventually(ev_plan)
+    row = plan["sessions"][0]
+    assert row["remaining_kwh"] == pytest.approx(12.0, abs=0.1)
+    assert datetime.fromisoformat(row["departure_at"]) == departure
+    assert sum(row["power_kw"]) * 0.25 == pytest.approx(row["remaining_kwh"], abs=0.05)  # all of it by departure
+    assert await db.fetchval("SELECT ended_at IS NOT NULL FROM sessions WHERE session_id = $1", leaving)
+
+
+async def test_the_api_wants_a_key_and_knows_unknown_locations(client, auth):
+    assert (await client.get("/api/v1/locations/x/plan")).status == 401
+    missing = await client.get("/api/v1/locations/nowhere/plan", headers=auth)
+    assert missing.status == 404
+    assert (await missing.json())["error"] == "plan_not_found"
+    health = await client.get("/health")
+    assert await health.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
+    paths = (await (await client.get("/api/v1/openapi.json")).json())["paths"]
+    assert set(paths) == {"/api/v1/locations/{location_id}/plan"}
+
+
+def _latest(plans, location):
+    matching = plans.matching("ems.plan.updated", location_id=location)
+    return max((e["data"] for e in matching), key=lambda d: d["plan_id"], default=None)
+
+
+async def _plan_with(plans, location, sessions):
+    latest = _latest(plans, location)
+    return latest if latest is not None and len(latest["sessions"]) == sessions else None
