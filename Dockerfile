@@ -47,7 +47,7 @@ WORKDIR /app
 # Numeric, so that orchestrators enforcing "run as non-root" can verify it.
 USER 10001:10001
 
-# masterdata, session-manager, ocpp-gateway (each also honours $PORT).
-EXPOSE 8081 8082 9000
+# masterdata, session-manager, receipts, ocpp-gateway (each also honours $PORT).
+EXPOSE 8081 8082 8083 9000
 
 CMD ["ladeplan", "--help"]

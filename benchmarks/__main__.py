@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from benchmarks import gateway, receipts_verify
+from benchmarks import gateway, park, receipts_verify
 
 
 def main() -> None:
@@ -13,6 +13,8 @@ def main() -> None:
     print(gateway.table(gateway.run(database, amqp)), flush=True)
     print()
     print(receipts_verify.table(receipts_verify.run()), flush=True)
+    print()
+    print(park.table(park.run()), flush=True)
 
 
 if __name__ == "__main__":

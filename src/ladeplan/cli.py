@@ -85,23 +85,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--gateway-url", default="ws://127.0.0.1:9000")
     demo.add_argument("--masterdata-url", default="http://127.0.0.1:8081")
     demo.set_defaults(handler=cmd_demo)
-    # Listed for --help only: main() hands `receipts verify ...` to the receipts CLI with its own options.
+    # Listed for --help only: main() hands `receipts ...` to the receipts CLI with its own options.
     sub.add_parser(
         "receipts",
-        help="receipts verify --public-key KEY DATA|-: check signed meter data (exit 0 valid, 1 invalid, 2 unusable)",
+        help="receipts verify --public-key KEY DATA|-: check signed meter data (exit 0 valid, 1 invalid, 2 unusable); "
+        "receipts verify-chain: check the stored records' hash chain (exit 0 intact, 1 broken)",
     )
+    sub.add_parser("ems", help="ems plan --input FILE: plan a JSON charging scenario, print the plan as JSON")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["receipts"]:
-        from receipts.cli import verify_main
+        from receipts.cli import main as receipts_main
 
-        if argv[1:2] != ["verify"]:
-            print("usage: ladeplan receipts verify --public-key KEY DATA|-", file=sys.stderr)
+        return receipts_main(argv[1:])
+    if argv[:1] == ["ems"]:
+        from ems_adapter.cli import plan_main
+
+        if argv[1:2] != ["plan"]:
+            print("usage: ladeplan ems plan --input FILE", file=sys.stderr)
             return 2
-        return verify_main(argv[2:])
+        return plan_main(argv[2:])
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)

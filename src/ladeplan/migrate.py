@@ -6,11 +6,19 @@ from ladeplan_platform.migrations import MigrationSet, upgrade
 
 
 def migration_sets() -> list[MigrationSet]:
+    import ems_adapter.config
     import masterdata.config
     import ocpp_gateway.config
+    import receipts.config
     import session_manager.config
 
-    return [masterdata.config.MIGRATIONS, session_manager.config.MIGRATIONS, ocpp_gateway.config.MIGRATIONS]
+    return [
+        masterdata.config.MIGRATIONS,
+        session_manager.config.MIGRATIONS,
+        ocpp_gateway.config.MIGRATIONS,
+        receipts.config.MIGRATIONS,
+        ems_adapter.config.MIGRATIONS,
+    ]
 
 
 def migrate_all(database_url: str) -> list[str]:

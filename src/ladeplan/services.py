@@ -16,6 +16,8 @@ SERVICES = (
     ServiceProcess("masterdata", "masterdata", 8081),
     ServiceProcess("session-manager", "session_manager", 8082),
     ServiceProcess("ocpp-gateway", "ocpp_gateway", 9000),
+    ServiceProcess("receipts", "receipts", 8083),
+    ServiceProcess("ems-adapter", "ems_adapter", 8085),
 )
 
 BY_NAME = {service.name: service for service in SERVICES}

@@ -96,6 +96,7 @@ def run_stack(env: dict[str, str], *, demo: bool, gateways: int = 1) -> int:
         print(
             "ladeplan is up: operator API http://127.0.0.1:8081/api/v1 (bearer key "
             f"{env['OPERATOR_API_KEYS'].split(',')[0]!r}), sessions http://127.0.0.1:8082/api/v1/sessions, "
+            "receipts http://127.0.0.1:8083/api/v1/receipts, "
             f"OCPP ws://127.0.0.1:9000/ocpp/{{id}} ({gateways} gateway node(s) from port 9000). "
             "Ctrl-C stops everything.",
             file=sys.stderr,

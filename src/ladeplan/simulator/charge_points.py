@@ -1,4 +1,8 @@
-"""Simulated charge points (1.6 and 2.0.1) that answer the CSMS's commands like real ones."""
+"""Simulated charge points (1.6, 2.0.1 and 2.1) that answer the CSMS's commands like real ones.
+
+The commands beyond remote start/stop and charging profiles, and the notifications a station sends
+on its own, live in ``station16.py`` and ``station2.py``/``station2_notify.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,22 @@ from ocpp.v16 import ChargePoint as V16ChargePoint
 from ocpp.v16 import call as v16_call
 from ocpp.v16 import call_result as v16_result
 from ocpp.v16.enums import Action as V16Action
+from ocpp.v21 import call as v21_call
+from ocpp.v21 import call_result as v21_result
 from ocpp.v201 import ChargePoint as V201ChargePoint
 from ocpp.v201 import call as v201_call
 from ocpp.v201 import call_result as v201_result
 from ocpp.v201.enums import Action as V201Action
+
+from ladeplan.simulator.station2 import Station2
+from ladeplan.simulator.station16 import Station16
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
-class Sim16(V16ChargePoint):
+class Sim16(Station16, V16ChargePoint):
     """A 1.6J charge point: accepts remote start/stop and charging profiles and remembers them."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -78,15 +87,51 @@ class Sim16(V16ChargePoint):
             )
         )
 
-    async def stop_transaction(self, transaction_id: int, meter_stop: int, id_tag: str | None = None) -> Any:
+    async def signed_meter_values(
+        self, connector_id: int, transaction_id: int, signed_data: str, *, context: str = "Sample.Periodic"
+    ) -> Any:
+        """MeterValues with one signed value (OCA's 1.6 convention: ``format`` SignedData, the data as ``value``).
+
+        A Eichrecht charge point sends its ``Transaction.Begin`` record this way right after the start.
+        """
+        return await self.call(
+            v16_call.MeterValues(
+                connector_id=connector_id,
+                transaction_id=transaction_id,
+                meter_value=[{"timestamp": now_iso(), "sampled_value": [_signed_16(signed_data, context)]}],
+            )
+        )
+
+    async def stop_transaction(
+        self, transaction_id: int, meter_stop: int, id_tag: str | None = None, *, signed_data: str | None = None
+    ) -> Any:
+        """``signed_data``: the ``Transaction.End`` record, sent in ``transactionData``."""
+        transaction_data = None
+        if signed_data is not None:
+            transaction_data = [{"timestamp": now_iso(), "sampled_value": [_signed_16(signed_data, "Transaction.End")]}]
         return await self.call(
             v16_call.StopTransaction(
-                transaction_id=transaction_id, meter_stop=meter_stop, timestamp=now_iso(), id_tag=id_tag, reason="Local"
+                transaction_id=transaction_id,
+                meter_stop=meter_stop,
+                timestamp=now_iso(),
+                id_tag=id_tag,
+                reason="Local",
+                transaction_data=transaction_data,
             )
         )
 
 
-class Sim201(V201ChargePoint):
+def _signed_16(signed_data: str, context: str) -> dict[str, str]:
+    return {
+        "value": signed_data,
+        "format": "SignedData",
+        "context": context,
+        "measurand": "Energy.Active.Import.Register",
+        "location": "Outlet",
+    }
+
+
+class Sim201(Station2, V201ChargePoint):
     """A 2.0.1 charging station with one EVSE, answering RequestStart/Stop and SetChargingProfile."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -133,7 +178,9 @@ class Sim201(V201ChargePoint):
         id_token: str | None = None,
         stopped_reason: str | None = None,
         evse_id: int = 1,
+        signed_meter_value: dict[str, str] | None = None,
     ) -> Any:
+        """``signed_meter_value`` (e.g. ``SigningMeter.signed_meter_value``) is attached to the energy reading."""
         info: dict[str, Any] = {"transaction_id": transaction_id}
         if stopped_reason:
             info["stopped_reason"] = stopped_reason
@@ -148,17 +195,21 @@ class Sim201(V201ChargePoint):
         if id_token is not None:
             payload["id_token"] = {"id_token": id_token, "type": "ISO14443"}
         if energy_wh is not None:
-            payload["meter_value"] = [
-                {
-                    "timestamp": now_iso(),
-                    "sampled_value": [
-                        {
-                            "value": energy_wh,
-                            "measurand": "Energy.Active.Import.Register",
-                            "context": context,
-                            "unit_of_measure": {"unit": "Wh"},
-                        }
-                    ],
-                }
-            ]
+            sample: dict[str, Any] = {
+                "value": energy_wh,
+                "measurand": "Energy.Active.Import.Register",
+                "context": context,
+                "unit_of_measure": {"unit": "Wh"},
+            }
+            if signed_meter_value is not None:
+                sample["signed_meter_value"] = signed_meter_value
+            payload["meter_value"] = [{"timestamp": now_iso(), "sampled_value": [sample]}]
         return await self.call(v201_call.TransactionEvent(**payload))
+
+
+class Sim21(Sim201):
+    """A 2.1 charging station: the 2.0.1 station's behaviour, validated against and sent as OCPP 2.1."""
+
+    _call = v21_call
+    _call_result = v21_result
+    _ocpp_version = "2.1"

@@ -1,7 +1,8 @@
 """The demo site: a location with 1.6 and 2.0.1 charge points where cars arrive, charge and leave.
 
 Seeded through the operator API like an operator would, then each charge point runs sessions in
-a loop with realistic meter values, so a newcomer sees sessions happen end to end.
+a loop with realistic meter values, so a newcomer sees sessions happen end to end. The 2.0.1
+charge points' meters sign their begin and end readings (OCMF), so their receipts verify.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import structlog
 
 from ladeplan.simulator.charge_points import Sim16, Sim201
 from ladeplan.simulator.connection import ClientConnection, open_socket
+from ladeplan.simulator.signing import SigningMeter
 
 log = structlog.get_logger("ladeplan.demo")
 
@@ -93,10 +95,19 @@ async def _session_16(sim: Sim16, cp: DemoChargePoint, rng: random.Random, meter
     return meter
 
 
-async def _session_201(sim: Sim201, cp: DemoChargePoint, rng: random.Random, meter: int, number: int) -> int:
+async def _session_201(
+    sim: Sim201, cp: DemoChargePoint, rng: random.Random, meter: int, number: int, signer: SigningMeter
+) -> int:
+    """A session whose begin and end readings the meter signs (OCMF, key sent along): receipts verify them."""
     tx = f"{cp.id}-{number}-{rng.randrange(1 << 30):x}"
     await sim.transaction_event(
-        "Started", tx, trigger_reason="Authorized", energy_wh=meter, context="Transaction.Begin", id_token=cp.token
+        "Started",
+        tx,
+        trigger_reason="Authorized",
+        energy_wh=meter,
+        context="Transaction.Begin",
+        id_token=cp.token,
+        signed_meter_value=signer.signed_meter_value(signer.begin(meter, token=cp.token)),
     )
     power_w = rng.choice([3700.0, 7400.0, 11000.0])
     for _ in range(rng.randint(3, 8)):
@@ -110,6 +121,7 @@ async def _session_201(sim: Sim201, cp: DemoChargePoint, rng: random.Random, met
         energy_wh=meter,
         context="Transaction.End",
         stopped_reason="EVDisconnected",
+        signed_meter_value=signer.signed_meter_value(signer.end(meter, token=cp.token)),
     )
     return meter
 
@@ -118,6 +130,7 @@ async def run_charge_point(gateway_url: str, cp: DemoChargePoint, seed_value: in
     """One charge point running sessions forever, reconnecting after errors."""
     rng = random.Random(seed_value)
     meter = rng.randrange(1_000_000, 5_000_000)
+    signer = SigningMeter(serial=f"{cp.id}-MTR")
     number = 0
     while True:
         try:
@@ -132,7 +145,7 @@ async def run_charge_point(gateway_url: str, cp: DemoChargePoint, seed_value: in
                         if isinstance(sim, Sim16):
                             meter = await _session_16(sim, cp, rng, meter)
                         else:
-                            meter = await _session_201(sim, cp, rng, meter, number)
+                            meter = await _session_201(sim, cp, rng, meter, number, signer)
                         log.info("demo.session_done", charge_point_id=cp.id, meter_wh=meter)
                         await asyncio.sleep(rng.uniform(2, 8))
                 finally:

@@ -14,15 +14,15 @@
 // status, lost connection); 2 usage error. On failure the last line is {"ok": false, "error": {...}}.
 
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import ocppRpc from 'ocpp-rpc';
 
+import { ocpp21Validator } from './strict.mjs';
+
 // ocpp-rpc is a CommonJS module: its exports are reached through the default import.
-const { RPCClient, RPCError, UnexpectedHttpResponse, createRPCError, createValidator } = ocppRpc;
-const require = createRequire(import.meta.url);
+const { RPCClient, RPCError, UnexpectedHttpResponse, createRPCError } = ocppRpc;
 
 const PROTOCOLS = ['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'];
 const ENERGY_REGISTER = 'Energy.Active.Import.Register';
@@ -34,35 +34,6 @@ const USAGE = `usage: node session.mjs --url WS_URL --id CHARGE_POINT_ID --passw
                        [--wait-authorized] [--authorize-wait-s 10] [--meter-start-wh 1000]
                        [--energy-wh 7500] [--call-timeout-ms 30000]
                        [--await-call ACTION] [--await-s 15]`;
-
-/**
- * The OCPP 2.1 validator with the schema ids the library looks up. ocpp-rpc 2.2.1 ships the 2.1
- * schemas with the specification's ids (urn:AuthorizeRequest) but looks them up by the 1.6/2.0.1
- * convention (urn:Authorize.req), so its built-in 2.1 strict mode rejects every message
- * (mikuso/ocpp-rpc pull request #94). Only the ids change; every constraint stays as shipped.
- */
-function ocpp21Validator() {
-    const schemas = require('ocpp-rpc/lib/schemas/ocpp2_1.json').map((schema) => ({
-        ...schema,
-        $id: schema.$id.replace(/Request$/, '.req').replace(/Response$/, '.conf'),
-        definitions: withoutNoOpKeywords(schema.definitions ?? {}),
-    }));
-    return createValidator('ocpp2.1', schemas);
-}
-
-/**
- * The 2.1 enum definitions carry "additionalProperties": false on string types, where it has no
- * effect; Ajv warns about each one on stderr. Dropping the keyword there changes no verdict.
- */
-function withoutNoOpKeywords(definitions) {
-    return Object.fromEntries(
-        Object.entries(definitions).map(([name, definition]) => {
-            if (definition.type === 'object' || !('additionalProperties' in definition)) return [name, definition];
-            const { additionalProperties: _ignored, ...rest } = definition;
-            return [name, rest];
-        }),
-    );
-}
 
 /** A failure that ends the session: printed as {"ok": false, "error": ...}, exit code 1. */
 class SessionFailure extends Error {

@@ -7,6 +7,31 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ladeplan_contracts.commands_charging import (
+    CancelReservation,
+    ClearChargingProfile,
+    GetChargingProfiles,
+    GetCompositeSchedule,
+    GetLocalListVersion,
+    ReserveNow,
+    SendLocalList,
+)
+from ladeplan_contracts.commands_device import (
+    ChangeAvailability,
+    ClearCache,
+    DataTransfer,
+    GetBaseReport,
+    GetConfiguration,
+    GetLog,
+    GetVariables,
+    Reset,
+    SetConfiguration,
+    SetVariables,
+    TriggerMessage,
+    UnlockConnector,
+    UpdateFirmware,
+)
+from ladeplan_contracts.commands_security import SetBasicAuthPassword
 from ladeplan_contracts.envelope import Contract
 
 
@@ -58,7 +83,35 @@ class SetChargingProfile(BaseModel):
     profile: ChargingProfile
 
 
-CommandBody = Annotated[RemoteStart | RemoteStop | SetChargingProfile, Field(discriminator="kind")]
+CommandBody = Annotated[
+    RemoteStart
+    | RemoteStop
+    | SetChargingProfile
+    # commands_device.py and commands_charging.py: one model per further operator action.
+    | Reset
+    | UnlockConnector
+    | ChangeAvailability
+    | GetConfiguration
+    | SetConfiguration
+    | GetVariables
+    | SetVariables
+    | GetBaseReport
+    | TriggerMessage
+    | ClearCache
+    | DataTransfer
+    | UpdateFirmware
+    | GetLog
+    | SendLocalList
+    | GetLocalListVersion
+    | ReserveNow
+    | CancelReservation
+    | ClearChargingProfile
+    | GetChargingProfiles
+    | GetCompositeSchedule
+    # commands_security.py: sent by masterdata's password rotation only (INTERNAL_COMMANDS).
+    | SetBasicAuthPassword,
+    Field(discriminator="kind"),
+]
 
 
 class Command(Contract):

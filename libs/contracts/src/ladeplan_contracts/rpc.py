@@ -51,6 +51,9 @@ class AuthenticateChargePointRequest(Contract):
     TYPE = RPC_AUTHENTICATE_CHARGE_POINT
     charge_point_id: str
     password: str
+    client_certificate: bool = False
+    """True: the gateway verified a TLS client certificate naming this charge point (security profile 3),
+    so only its registration is checked and ``password`` is ignored."""
 
 
 class AuthenticateChargePointReply(Contract):

@@ -112,15 +112,26 @@ def subscribe_events(
     queue: str,
     routing_key: str,
     handlers: dict[str, tuple[type[Contract], EnvelopeHandler]],
+    *,
+    in_order: bool = False,
 ) -> None:
     """Consume ``routing_key`` (topic pattern) from durable ``queue``, dispatching on the message type.
 
     The message is acknowledged after the handler returns, that is after its transaction
     committed; an exception rejects it into the dead-letter exchange. Types without a handler
     are acknowledged and skipped (a topic pattern may match more than a consumer needs).
+
+    Messages are handled concurrently, up to the broker's prefetch. ``in_order`` handles them one
+    at a time in queue order instead (a channel of its own with prefetch 1), for consumers whose
+    outcome depends on the order events were published in.
     """
 
-    @broker.subscriber(durable_queue(queue, routing_key), EVENTS, ack_policy=AckPolicy.REJECT_ON_ERROR)
+    @broker.subscriber(
+        durable_queue(queue, routing_key),
+        EVENTS,
+        ack_policy=AckPolicy.REJECT_ON_ERROR,
+        channel=Channel(prefetch_count=1) if in_order else None,
+    )
     async def consume(body: Any, message: RabbitMessage) -> None:
         raw = message.raw_message
         message_type = str((raw.headers or {}).get("message-type") or raw.type or "")

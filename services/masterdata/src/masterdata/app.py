@@ -1,4 +1,5 @@
-"""Composition root: settings -> PostgreSQL pool -> RabbitMQ broker -> RPC server, outbox relay, API.
+"""Composition root: settings -> PostgreSQL pool -> RabbitMQ broker (RPC server, status consumer), outbox
+relay -> command client -> API.
 
 Nothing connects at import time: :func:`create_app` only wires, and the connections open in
 ``cleanup_ctx`` when the app starts and close, in reverse order, when it stops.
@@ -11,16 +12,24 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import structlog
 from aiohttp import web
-from faststream.rabbit import RabbitBroker
+from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
 
+from ladeplan_contracts.names import COMMANDS_EXCHANGE
 from ladeplan_platform.bus import declare_topology, make_broker
+from ladeplan_platform.commands import CommandClient
 from ladeplan_platform.db import create_pool
 from ladeplan_platform.http import error_middleware, health_handler, operator_auth_middleware
 from ladeplan_platform.outbox import OutboxRelay
+from ladeplan_platform.rpc import RpcClient
 from masterdata.authentication import ChargePointAuthenticator
 from masterdata.config import SCHEMA, SERVICE, Settings
-from masterdata.handlers.api import MASTERDATA, OPENAPI_PATH, api, domain_errors, openapi
+from masterdata.handlers.api import MASTERDATA, OPENAPI_PATH, STATUS, api, domain_errors, openapi
 from masterdata.handlers.bus import register_rpc
+from masterdata.handlers.commands_api import COMMAND_TIMEOUT_S, COMMANDS
+from masterdata.handlers.events import register_status_consumer
+from masterdata.handlers.password_api import ROTATION, ROTATION_TIMEOUT_S
+from masterdata.rotation import PasswordRotation
+from masterdata.status_projection import StatusProjection
 from masterdata.use_cases import MasterData
 
 log = structlog.get_logger("masterdata.app")
@@ -28,6 +37,11 @@ log = structlog.get_logger("masterdata.app")
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 BROKER = web.AppKey("broker", RabbitBroker)
+AUTHENTICATOR = web.AppKey("authenticator", ChargePointAuthenticator)
+
+# Declared the same way by the gateway and session-manager; whoever starts first creates it, so a command
+# sent before any gateway ran finds the exchange and comes back unroutable ("offline").
+COMMANDS_EXCHANGE_DECLARATION = RabbitExchange(COMMANDS_EXCHANGE, type=ExchangeType.DIRECT, durable=True)
 
 _HEALTH_TIMEOUT_S = 3.0
 
@@ -49,14 +63,18 @@ async def create_app(settings: Settings | None = None) -> web.Application:
     app.add_routes(api.routes)
     app.router.add_get(OPENAPI_PATH, openapi)
     app.router.add_get("/health", health_handler({"database": _database_check(app), "bus": _bus_check(app)}))
+    app[COMMAND_TIMEOUT_S] = settings.command_timeout_s
+    app[ROTATION_TIMEOUT_S] = settings.command_timeout_s
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bus)
+    app.cleanup_ctx.append(_commands)
     return app
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     pool = await create_pool(app[SETTINGS], SCHEMA)
     app[POOL] = pool
+    app[STATUS] = StatusProjection(pool)
     log.info("masterdata.database_connected")
     try:
         yield
@@ -71,14 +89,17 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
     authenticator = await ChargePointAuthenticator.create(pool)
     broker = make_broker(app[SETTINGS], SERVICE)
     register_rpc(broker, authenticator)  # subscribers must exist before start() to be consumed
+    register_status_consumer(broker, app[STATUS])
     relay = OutboxRelay(pool, broker)
     try:
         await broker.start()
         # The relay publishes to ladeplan.events, which must exist before the first event goes out.
         await declare_topology(broker)
+        await broker.declare_exchange(COMMANDS_EXCHANGE_DECLARATION)
         relay.start()
         app[BROKER] = broker
         app[MASTERDATA] = MasterData(pool, relay, authenticator)
+        app[AUTHENTICATOR] = authenticator
         log.info("masterdata.bus_connected")
         yield
     finally:
@@ -87,6 +108,18 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
         await relay.stop()
         await broker.stop()
         log.info("masterdata.bus_closed")
+
+
+async def _commands(app: web.Application) -> AsyncIterator[None]:
+    """The RPC client that sends operator commands to charge points (after the bus declared the exchange)."""
+    rpc = RpcClient(app[SETTINGS].amqp_url)
+    await rpc.start()
+    app[COMMANDS] = CommandClient(rpc)
+    app[ROTATION] = PasswordRotation(app[POOL], app[AUTHENTICATOR], app[COMMANDS])
+    try:
+        yield
+    finally:
+        await rpc.close()
 
 
 def _database_check(app: web.Application) -> Callable[[], Awaitable[None]]:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from masterdata.domain.model import ChargePoint, Connector
 from masterdata.handlers.api import api
+from masterdata.handlers.commands_api import command_models
 from masterdata.handlers.schemas import (
     ChargePointIn,
     ChargePointOut,
@@ -128,10 +129,37 @@ def test_openapi_lists_every_route_and_hides_passwords_from_responses() -> None:
         "/api/v1/users/{user_id}",
         "/api/v1/users/{user_id}/tokens",
         "/api/v1/tokens/{uid}",
-    }
+        "/api/v1/charge-points/{charge_point_id}/password-rotation",
+    } | {f"/api/v1/charge-points/{{charge_point_id}}/commands/{kind}" for kind in command_models()}
     assert set(document["paths"]["/api/v1/tokens/{uid}"]) == {"get", "patch"}
     schemas = document["components"]["schemas"]
     assert set(schemas["ChargePointOut"]["properties"]) == {"id", "location_id", "connectors", "created_at"}
     assert schemas["ChargePointIn"]["properties"]["password"]["writeOnly"] is True
     created = document["paths"]["/api/v1/charge-points"]["post"]["responses"]
     assert {"201", "401", "409", "422"} <= set(created)
+
+
+def test_openapi_documents_each_command_body_and_its_reply() -> None:
+    document = api.openapi()
+    kinds = set(command_models())
+    assert len(kinds) == 23
+    schemas = document["components"]["schemas"]
+    for kind, model in command_models().items():
+        operation = document["paths"][f"/api/v1/charge-points/{{charge_point_id}}/commands/{kind}"]["post"]
+        assert {"200", "401", "404", "422"} <= set(operation["responses"])
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/CommandReply")
+        body = schemas[operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+        assert body["properties"]["kind"]["const"] == kind
+        assert "timeout_s" in body["properties"]
+        assert set(model.model_fields) | {"timeout_s"} == set(body["properties"])
+    assert schemas["CommandReply"]["properties"]["status"]["enum"] == [
+        "accepted",
+        "rejected",
+        "offline",
+        "timeout",
+        "not_supported",
+        "error",
+    ]
+    detail = document["paths"]["/api/v1/charge-points/{charge_point_id}"]["get"]["responses"]["200"]
+    assert detail["content"]["application/json"]["schema"]["$ref"].endswith("/ChargePointDetail")
+    assert set(schemas["ChargePointStatusOut"]["properties"]) == {"connection", "last_seen_at", "boot", "firmware"}

@@ -13,6 +13,8 @@ from ladeplan_platform.http import health_handler
 from ladeplan_platform.rpc import RpcClient
 from ocpp_gateway.commands import CommandRouter
 from ocpp_gateway.config import SCHEMA, SERVICE, Settings
+from ocpp_gateway.handshake import HandshakeGuard
+from ocpp_gateway.last_seen import LastSeen
 from ocpp_gateway.registry import Registry
 from ocpp_gateway.repository import PresenceRepository
 from ocpp_gateway.takeover import Takeover
@@ -41,14 +43,19 @@ async def create_app(settings: Settings | None = None) -> web.Application:
         await takeover.start()
         commands = CommandRouter(settings.amqp_url, takeover)
         await commands.start()
+        publisher = EventPublisher(broker)
         upstream = BusUpstream(
-            EventPublisher(broker),
+            publisher,
             rpc,
             decision_timeout_s=settings.decision_timeout_s,
             publish_timeout_s=settings.publish_timeout_s,
         )
-        gateway = Gateway(settings, upstream, rpc, commands, presence, registry)
+        gateway = Gateway(settings, upstream, HandshakeGuard(settings, rpc), commands, presence, registry)
         app[GATEWAY] = gateway
+        last_seen = LastSeen(
+            registry, presence, publisher, node_id=settings.node_id, interval_s=settings.last_seen_flush_s
+        )
+        last_seen.start()
 
         async def check_db() -> None:
             await pool.fetchval("SELECT 1")
@@ -59,6 +66,7 @@ async def create_app(settings: Settings | None = None) -> web.Application:
 
         app.router.add_get("/health", health_handler({"database": check_db, "bus": check_bus}))
         yield
+        await last_seen.stop()
         await gateway.close_all()
         await commands.close()
         await takeover.close()

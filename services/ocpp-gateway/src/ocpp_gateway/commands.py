@@ -57,16 +57,20 @@ class CommandRouter:
         if self._connection is not None:
             await self._connection.close()
 
+    # Both run shielded: aiormq closes the channel when an RPC is cancelled half-way, and with it go
+    # the consumer and this exclusive auto-delete queue, so no command would reach this node again.
+    # The websocket handler calling them is cancelled when a charge point vanishes at the wrong moment.
+
     async def bind(self, charge_point_id: str) -> None:
         assert self._queue is not None
         assert self._exchange is not None
-        await self._queue.bind(self._exchange, routing_key=charge_point_id)
+        await asyncio.shield(self._queue.bind(self._exchange, routing_key=charge_point_id))
 
     async def unbind(self, charge_point_id: str) -> None:
         assert self._queue is not None
         assert self._exchange is not None
         with contextlib.suppress(Exception):  # the channel may be gone at shutdown; the queue goes with it
-            await self._queue.unbind(self._exchange, routing_key=charge_point_id)
+            await asyncio.shield(self._queue.unbind(self._exchange, routing_key=charge_point_id))
 
     async def _on_command(self, message: AbstractIncomingMessage) -> None:
         # Commands are not durable work: the requester times out if this node dies mid-way.

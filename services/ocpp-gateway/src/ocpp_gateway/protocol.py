@@ -8,8 +8,10 @@ and ``@on`` handler registry come from the package.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
+import time
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any, Protocol
@@ -35,6 +37,10 @@ log = structlog.get_logger("ocpp_gateway.protocol")
 _tracer = trace.get_tracer("ocpp_gateway")
 
 MAX_UNIQUE_ID_LENGTH = 36
+# Answers queued while one CALL of ours waits: the right one plus a few stale ones, never a flood.
+MAX_QUEUED_ANSWERS = 8
+# Text a charge point controls is cut to this length in logs and span names (a frame may be 256 KiB).
+MAX_LOGGED_CHARS = 200
 
 
 class NoReply(Exception):
@@ -60,6 +66,15 @@ class FrameError(Exception):
 def parse_frame(raw: str | bytes) -> Call | CallResult | CallError:
     """Decode an OCPP-J frame; numbers stay ``Decimal`` so meter values keep their exact text."""
     try:
+        return _parse_frame(raw)
+    except RecursionError as exc:
+        # JSON nested deeper than the interpreter's recursion limit (found by the fuzz test): without
+        # this the error would end the charge point's session instead of earning it a CALLERROR.
+        raise FrameError("RpcFrameworkError", "The frame is nested too deeply to read.") from exc
+
+
+def _parse_frame(raw: str | bytes) -> Call | CallResult | CallError:
+    try:
         frame = json.loads(raw, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FrameError("RpcFrameworkError", "The frame is not valid JSON.") from exc
@@ -83,6 +98,12 @@ def parse_frame(raw: str | bytes) -> Call | CallResult | CallError:
 
 
 _ACTIONS = {"1.6": v16_enums.Action, "2.0.1": v201_enums.Action, "2.1": v21_enums.Action}
+_ACTION_NAMES = {version: frozenset(action.value for action in enum) for version, enum in _ACTIONS.items()}
+
+
+def is_action(action: str, version: str) -> bool:
+    """True when ``action`` is a message of OCPP ``version``, handled here or not."""
+    return action in _ACTION_NAMES[version]
 
 
 def unhandled_action_error(action: str, version: str) -> OCPPError:
@@ -90,10 +111,9 @@ def unhandled_action_error(action: str, version: str) -> OCPPError:
 
     (The package's own check knows no 2.1 and leaves such CALLs unanswered.)
     """
-    try:
-        _ACTIONS[version](action)
-    except ValueError:
-        return NotSupportedError(details={"cause": f"{action} is not an OCPP {version} action."})
+    if not is_action(action, version):
+        shown = action[:MAX_LOGGED_CHARS]
+        return NotSupportedError(details={"cause": f"{shown} is not an OCPP {version} action."})
     return OcppNotImplementedError(details={"cause": f"{action} is not handled by this backend."})
 
 
@@ -114,43 +134,55 @@ class GatewayProtocol:
     _ocpp_version: str
     route_map: dict[str, dict[str, Any]]
     _response_queue: Any
+    _call_lock: asyncio.Lock
     _connection: Connection
     # Provided by the ocpp package's ChargePoint: read frames and route them until the socket closes.
     start: Callable[[], Coroutine[Any, Any, None]]
+    # Wall-clock time of the last frame received; read in batches by ``last_seen`` (no write per frame).
+    last_frame_at: float = 0.0
 
     async def route_message(self, raw_msg: str) -> None:
+        self.last_frame_at = time.time()
         try:
             msg = parse_frame(raw_msg)
         except FrameError as exc:
-            log.warning("ocpp.bad_frame", code=exc.code, reason=exc.description, frame=str(raw_msg)[:200])
+            log.warning("ocpp.bad_frame", code=exc.code, reason=exc.description, frame=str(raw_msg)[:MAX_LOGGED_CHARS])
             await self._send_error(exc.unique_id, exc.code, exc.description)
             return
         if isinstance(msg, Call):
             await self._dispatch(msg)
-        else:
+        elif self._call_lock.locked() and self._response_queue.qsize() < MAX_QUEUED_ANSWERS:
             self._response_queue.put_nowait(msg)
+        else:
+            # Nobody waits for it (no CALL of ours is open) or the charge point floods answers: an
+            # answer cannot be answered, and queueing it would let a charge point fill our memory.
+            log.info("ocpp.unexpected_answer", message_id=msg.unique_id)
 
     async def _dispatch(self, msg: Call) -> None:
-        with _tracer.start_as_current_span(f"ocpp {msg.action}", kind=trace.SpanKind.SERVER) as span:
+        # The action is the charge point's text: an unknown one is cut short in logs and shares one
+        # span name (span names are an index in tracing backends, not a place for arbitrary input).
+        action = msg.action[:MAX_LOGGED_CHARS]
+        span_name = f"ocpp {action}" if is_action(msg.action, self._ocpp_version) else "ocpp (unknown action)"
+        with _tracer.start_as_current_span(span_name, kind=trace.SpanKind.SERVER) as span:
             span.set_attribute("ocpp.charge_point_id", self.id)
             span.set_attribute("ocpp.version", self._ocpp_version)
             span.set_attribute("ocpp.message_id", msg.unique_id)
             try:
                 payload = await self._answer(msg)
             except NoReply:
-                log.warning("ocpp.call_left_unanswered", action=msg.action, message_id=msg.unique_id)
+                log.warning("ocpp.call_left_unanswered", action=action, message_id=msg.unique_id)
                 return
             except OCPPError as exc:
                 log.info(
                     "ocpp.call_error",
-                    action=msg.action,
+                    action=action,
                     code=exc.code,
-                    reason=str(exc.details or exc.description),
+                    reason=str(exc.details or exc.description)[:MAX_LOGGED_CHARS],
                 )
                 await self._send_error(msg.unique_id, exc.code, exc.description, exc.details)
                 return
             except Exception:
-                log.exception("ocpp.handler_failed", action=msg.action, message_id=msg.unique_id)
+                log.exception("ocpp.handler_failed", action=action, message_id=msg.unique_id)
                 await self._send_error(msg.unique_id, "InternalError", "The backend failed to handle the request.")
                 return
             await self._connection.send(payload)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 
@@ -45,3 +47,16 @@ class PresenceRepository:
             charge_point_id,
         )
         return (row["node_id"], row["epoch"]) if row else None
+
+    async def touch(self, seen: list[tuple[str, int, datetime]]) -> None:
+        """Record ``(charge point, epoch, last seen)`` stamps in one statement; stale epochs are skipped."""
+        await self._pool.execute(
+            """
+            UPDATE connections AS c SET last_seen_at = greatest(c.last_seen_at, s.seen)
+              FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS s(charge_point_id, epoch, seen)
+             WHERE c.charge_point_id = s.charge_point_id AND c.epoch = s.epoch
+            """,
+            [row[0] for row in seen],
+            [row[1] for row in seen],
+            [row[2] for row in seen],
+        )

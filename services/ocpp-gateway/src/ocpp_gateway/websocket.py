@@ -11,14 +11,12 @@ import structlog
 from aiohttp import WSMsgType, web
 
 from ladeplan_contracts.events import ChargePointConnected, ChargePointDisconnected
-from ladeplan_contracts.rpc import AuthenticateChargePointReply, AuthenticateChargePointRequest
-from ladeplan_platform.rpc import RpcClient, RpcTimeout, Unroutable
 from ocpp_gateway.commands import CommandRouter
 from ocpp_gateway.config import Settings
-from ocpp_gateway.domain.credentials import parse_basic_auth
 from ocpp_gateway.handlers.base import ChargePointSession
 from ocpp_gateway.handlers.v2 import ChargePoint21, ChargePoint201
 from ocpp_gateway.handlers.v16 import ChargePoint16
+from ocpp_gateway.handshake import HandshakeGuard
 from ocpp_gateway.registry import LiveConnection, Registry
 from ocpp_gateway.repository import PresenceRepository
 from ocpp_gateway.takeover import CLOSE_REPLACED
@@ -62,35 +60,17 @@ class WebSocketAdapter:
 class Gateway:
     settings: Settings
     upstream: Upstream
-    rpc: RpcClient
+    guard: HandshakeGuard
     commands: CommandRouter
     presence: PresenceRepository
     registry: Registry
-
-    async def authenticate(self, request: web.Request, charge_point_id: str) -> web.Response | None:
-        """None when the charge point may connect, else the HTTP response refusing it."""
-        refuse = web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="ladeplan"'})
-        credentials = parse_basic_auth(request.headers.get("Authorization", ""))
-        if credentials is None or credentials[0] != charge_point_id:
-            return refuse
-        try:
-            reply = await self.rpc.call(
-                AuthenticateChargePointRequest(charge_point_id=charge_point_id, password=credentials[1]),
-                AuthenticateChargePointReply,
-                timeout=self.settings.decision_timeout_s,
-                charge_point_id=charge_point_id,
-            )
-        except (RpcTimeout, Unroutable):
-            log.error("handshake.auth_unavailable")
-            return web.Response(status=503, text="Charge point authentication is unavailable; retry later.")
-        return None if reply.accepted else refuse
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         charge_point_id = request.match_info["charge_point_id"]
         if not CHARGE_POINT_ID.match(charge_point_id):
             return web.Response(status=404, text="Unknown charge point.")
         with structlog.contextvars.bound_contextvars(charge_point_id=charge_point_id):
-            refusal = await self.authenticate(request, charge_point_id)
+            refusal = await self.guard.refusal(request, charge_point_id)
             if refusal is not None:
                 log.warning("handshake.refused", status=refusal.status)
                 return refusal
@@ -119,34 +99,40 @@ class Gateway:
         epoch = await self.presence.claim(charge_point_id, self.settings.node_id, version, request.remote)
         live = LiveConnection(charge_point_id, session, socket, epoch, version)
         previous = self.registry.take_over(live)
-        if previous is not None:
-            await previous.socket.close(code=CLOSE_REPLACED, message=b"Replaced by a newer connection.")
-        await self.commands.bind(charge_point_id)
-        log.info("connection.opened", ocpp_version=version, epoch=epoch, node_id=self.settings.node_id)
-        await self._announce(
-            ChargePointConnected(
-                charge_point_id=charge_point_id,
-                ocpp_version=version,
-                node_id=self.settings.node_id,
-                epoch=epoch,
-                remote_address=request.remote,
-            )
-        )
         reason = "closed"
         try:
+            if previous is not None:
+                await previous.socket.close(code=CLOSE_REPLACED, message=b"Replaced by a newer connection.")
+            await self.commands.bind(charge_point_id)
+            log.info("connection.opened", ocpp_version=version, epoch=epoch, node_id=self.settings.node_id)
+            await self._announce(
+                ChargePointConnected(
+                    charge_point_id=charge_point_id,
+                    ocpp_version=version,
+                    node_id=self.settings.node_id,
+                    epoch=epoch,
+                    remote_address=request.remote,
+                )
+            )
             await session.start()
         except ConnectionClosed as closed:
             reason = str(closed)
         finally:
-            if self.registry.release(live):
-                await self.commands.unbind(charge_point_id)
-            await self.presence.release(charge_point_id, epoch)
-            log.info("connection.closed", epoch=epoch, reason=reason, close_code=socket.close_code)
-            await self._announce(
-                ChargePointDisconnected(
-                    charge_point_id=charge_point_id, node_id=self.settings.node_id, epoch=epoch, reason=reason
-                )
+            # Shielded: the handler is cancelled when the charge point's TCP connection drops at the
+            # wrong moment, and a half-done release would leave the registry, the command binding
+            # and the presence row claiming a charge point that is gone.
+            await asyncio.shield(self._release(live, reason))
+
+    async def _release(self, live: LiveConnection, reason: str) -> None:
+        if self.registry.release(live):
+            await self.commands.unbind(live.charge_point_id)
+        await self.presence.release(live.charge_point_id, live.epoch)
+        log.info("connection.closed", epoch=live.epoch, reason=reason, close_code=live.socket.close_code)
+        await self._announce(
+            ChargePointDisconnected(
+                charge_point_id=live.charge_point_id, node_id=self.settings.node_id, epoch=live.epoch, reason=reason
             )
+        )
 
     async def _announce(self, event: ChargePointConnected | ChargePointDisconnected) -> None:
         # Presence events are informative; a broker hiccup must not tear down the charge point's socket.

@@ -254,12 +254,9 @@ async def test_v201_transaction_event_maps_to_same_contracts(harness: Harness) -
         ),
         ("ocpp1.6", '[2,"b4","BootNotification",{"chargePointVendor":"x"}]', ["b4", "ProtocolError"]),
         ("ocpp1.6", '[2,"b5","NoSuchAction",{}]', ["b5", "NotSupported"]),
-        ("ocpp1.6", '[2,"b6","FirmwareStatusNotification",{"status":"Idle"}]', ["b6", "NotImplemented"]),
-        (
-            "ocpp2.1",
-            '[2,"b7","NotifyEVChargingNeeds",{"evseId":1,"chargingNeeds":{"requestedEnergyTransfer":"DC"}}]',
-            ["b7", "NotImplemented"],
-        ),
+        # An action of the version that a charge point never sends to the backend (Reset is CSMS-initiated).
+        ("ocpp1.6", '[2,"b6","Reset",{"type":"Soft"}]', ["b6", "NotImplemented"]),
+        ("ocpp2.1", '[2,"b7","Reset",{"type":"Immediate"}]', ["b7", "NotImplemented"]),
     ],
 )
 async def test_bad_frames_get_callerror_and_connection_carries_on(

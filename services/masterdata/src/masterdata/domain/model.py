@@ -8,7 +8,7 @@ from typing import Literal
 
 from ladeplan_contracts.events import TokenStatus
 
-__all__ = ["ChargePoint", "Connector", "Location", "Token", "TokenStatus", "TokenType", "User"]
+__all__ = ["ChargePoint", "ChargePointStatus", "Connector", "Location", "Token", "TokenStatus", "TokenType", "User"]
 
 TokenType = Literal["RFID", "ISO14443", "ISO15693", "eMAID", "Central", "KeyCode", "Local", "MacAddress"]
 """OCPP IdTokenType values a user's token may have; ``NoAuthorization`` is no token of a user."""
@@ -55,3 +55,23 @@ class Token:
     status: TokenStatus
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChargePointStatus:
+    """What the gateway reported about a charge point (a read model of ``chargepoint.*`` events)."""
+
+    connected: bool
+    ocpp_version: str | None = None
+    connected_at: datetime | None = None
+    disconnected_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    vendor: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    boot_reason: str | None = None
+    booted_at: datetime | None = None
+    firmware_status: str | None = None
+    firmware_request_id: int | None = None
+    firmware_status_at: datetime | None = None

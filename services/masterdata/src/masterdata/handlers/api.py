@@ -12,6 +12,8 @@ from aiohttp import web
 
 from ladeplan_platform.http import Api, ApiError, Handler, json_response, parse_body, parse_query
 from masterdata.domain.errors import Duplicate, NotFound, UnknownReference
+from masterdata.handlers.commands_api import add_command_routes
+from masterdata.handlers.password_api import add_password_routes
 from masterdata.handlers.schemas import (
     ChargePointIn,
     ChargePointList,
@@ -28,10 +30,15 @@ from masterdata.handlers.schemas import (
     UserList,
     UserOut,
 )
+from masterdata.handlers.status_schemas import ChargePointDetail, ChargePointStatusOut
+from masterdata.status_projection import StatusProjection
 from masterdata.use_cases import MasterData
 
 MASTERDATA = web.AppKey("masterdata", MasterData)
 """The use cases, set by the app once the database and bus are connected."""
+
+STATUS = web.AppKey("status", StatusProjection)
+"""The charge point status read model, set by the app with the database."""
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 
@@ -131,13 +138,15 @@ async def list_charge_points(request: web.Request) -> web.Response:
 @api.route(
     "GET",
     "/api/v1/charge-points/{charge_point_id}",
-    summary="Get a charge point with its connectors",
-    response=ChargePointOut,
+    summary="Get a charge point with its connectors and status (connection, boot info, firmware, last seen)",
+    response=ChargePointDetail,
     errors=(404,),
 )
 async def get_charge_point(request: web.Request) -> web.Response:
     charge_point = await _use_cases(request).charge_point(request.match_info["charge_point_id"])
-    return json_response(ChargePointOut.of(charge_point))
+    status = await request.app[STATUS].status(charge_point.id)
+    out = ChargePointOut.of(charge_point)
+    return json_response(ChargePointDetail(**dict(out), status=ChargePointStatusOut.of(status)))
 
 
 # --- users and tokens ------------------------------------------------------------------------------
@@ -216,6 +225,10 @@ async def update_token(request: web.Request) -> web.Response:
     body = await parse_body(request, TokenPatch)
     token = await _use_cases(request).set_token_status(request.match_info["uid"], body.status)
     return json_response(TokenOut.of(token))
+
+
+add_command_routes(api, MASTERDATA)
+add_password_routes(api)
 
 
 async def openapi(_: web.Request) -> web.Response:

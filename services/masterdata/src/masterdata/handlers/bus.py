@@ -16,9 +16,12 @@ def register_rpc(broker: RabbitBroker, authenticator: ChargePointAuthenticator) 
     """Serve ``masterdata.authenticate-charge-point`` on ``broker`` (call before the broker starts)."""
 
     async def authenticate_charge_point(request: AuthenticateChargePointRequest) -> AuthenticateChargePointReply:
-        """Answer whether the charge point presented its own password, and where it stands."""
+        """Answer whether the charge point presented its own credential, and where it stands."""
         try:
-            verdict = await authenticator.authenticate(request.charge_point_id, request.password)
+            if request.client_certificate:
+                verdict = await authenticator.confirm_registered(request.charge_point_id)
+            else:
+                verdict = await authenticator.authenticate(request.charge_point_id, request.password)
         except Exception:
             # No answer rather than a refusal: "cannot check now" is not "wrong password", and the
             # gateway's call times out instead of telling a legitimate charge point it is unknown.

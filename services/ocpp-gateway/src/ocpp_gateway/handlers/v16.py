@@ -1,17 +1,20 @@
-"""OCPP 1.6J: Core messages to contract events and RPCs; contract commands to 1.6 CALLs."""
+"""OCPP 1.6J: Core messages to contract events and RPCs; contract commands to 1.6 CALLs.
+
+Firmware Management lives in ``v16_maintenance.py``; Local Auth List, Reservation, Smart Charging and
+Remote Trigger are operator commands only (``domain/commands_v16.py``).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Any
 
 from ocpp.exceptions import OCPPError
 from ocpp.routing import on
-from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
 
-from ladeplan_contracts.commands import CommandBody, CommandReply, RemoteStart, RemoteStop, SetChargingProfile
+from ladeplan_contracts.commands import CommandBody
 from ladeplan_contracts.events import (
     ChargePointBooted,
     ConnectorStatusChanged,
@@ -19,11 +22,14 @@ from ladeplan_contracts.events import (
     TransactionEnded,
 )
 from ladeplan_contracts.rpc import AuthorizeRequest, StartTransactionRequest
-from ocpp_gateway.domain import charging_profiles, meter_values
-from ocpp_gateway.handlers.base import ChargePointSession, reply_from_status, utc_now_iso
+from ocpp_gateway.domain import meter_values
+from ocpp_gateway.domain.command_calls import OcppCall
+from ocpp_gateway.domain.commands_v16 import to_v16
+from ocpp_gateway.handlers.base import utc_now_iso
+from ocpp_gateway.handlers.v16_maintenance import V16Maintenance
 
 
-class ChargePoint16(ChargePointSession, ChargePoint):
+class ChargePoint16(V16Maintenance, ChargePoint):
     @on(Action.boot_notification)
     async def on_boot_notification(
         self, charge_point_vendor: str, charge_point_model: str, **optional: Any
@@ -142,31 +148,5 @@ class ChargePoint16(ChargePointSession, ChargePoint):
     async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
         return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
 
-    async def _execute(self, command: CommandBody) -> CommandReply:
-        if isinstance(command, RemoteStart):
-            request: Any = call.RemoteStartTransaction(
-                id_tag=command.token_uid,
-                connector_id=command.evse_id,
-                charging_profile=charging_profiles.to_v16(command.charging_profile)
-                if command.charging_profile
-                else None,
-            )
-        elif isinstance(command, RemoteStop):
-            if not command.transaction_ref.isdigit():
-                return CommandReply(status="rejected", detail="OCPP 1.6 transaction ids are integers.")
-            request = call.RemoteStopTransaction(transaction_id=int(command.transaction_ref))
-        elif isinstance(command, SetChargingProfile):
-            tx_id = command.profile.transaction_ref
-            request = call.SetChargingProfile(
-                connector_id=command.evse_id,
-                cs_charging_profiles=charging_profiles.to_v16(
-                    command.profile, transaction_id=int(tx_id) if tx_id and tx_id.isdigit() else None
-                ),
-            )
-        else:
-            raise NotImplementedError(command.kind)
-        try:
-            response = await self.call_checked(request)
-        except OCPPError as exc:
-            return CommandReply(status="error", detail=f"{exc.code}: {exc.description}")
-        return reply_from_status(str(response.status), dataclasses.asdict(response))
+    def command_call(self, command: CommandBody) -> OcppCall:
+        return to_v16(command)

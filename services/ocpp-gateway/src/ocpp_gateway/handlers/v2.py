@@ -1,23 +1,23 @@
-"""OCPP 2.0.1 and 2.1: messages to contract events and RPCs; contract commands to 2.x CALLs."""
+"""OCPP 2.0.1 and 2.1: messages to contract events and RPCs; contract commands to 2.x CALLs.
+
+Core messages and transactions live here; firmware, logs, security events and reservations in
+``v2_maintenance.py``, device model reports in ``v2_device_model.py``, smart charging in
+``v2_smart_charging.py``. The mixins are combined in the two version classes at the end.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 from datetime import datetime
 from typing import Any
 
-from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from ocpp.v21 import ChargePoint as ChargePoint21Base
-from ocpp.v21 import call as call21
 from ocpp.v21 import call_result as result21
 from ocpp.v201 import ChargePoint as ChargePoint201Base
-from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from ocpp.v201.enums import Action
 
-from ladeplan_contracts.commands import CommandBody, CommandReply, RemoteStart, RemoteStop, SetChargingProfile
+from ladeplan_contracts.commands import CommandBody
 from ladeplan_contracts.events import (
     ChargePointBooted,
     ConnectorStatusChanged,
@@ -25,16 +25,18 @@ from ladeplan_contracts.events import (
     TransactionEnded,
 )
 from ladeplan_contracts.rpc import AuthorizeRequest, StartTransactionRequest
-from ocpp_gateway.domain import charging_profiles, meter_values
-from ocpp_gateway.handlers.base import ChargePointSession, reply_from_status, utc_now_iso
-
-_remote_start_ids = itertools.count(1)
+from ocpp_gateway.domain import meter_values
+from ocpp_gateway.domain.command_calls import OcppCall
+from ocpp_gateway.domain.commands_v2 import to_v2
+from ocpp_gateway.handlers.base import ChargePointSession, new_request_id, utc_now_iso
+from ocpp_gateway.handlers.v2_device_model import V2DeviceModel
+from ocpp_gateway.handlers.v2_maintenance import V2Maintenance
+from ocpp_gateway.handlers.v2_smart_charging import V2SmartCharging
 
 
 class _V2Handlers(ChargePointSession):
-    """Handlers shared by 2.0.1 and 2.1; ``_call``/``_call_result`` are the version's payload modules."""
+    """Core handlers shared by 2.0.1 and 2.1; ``_call_result`` is the version's payload module."""
 
-    _call: Any
     _call_result: Any
 
     @on(Action.boot_notification)
@@ -167,36 +169,13 @@ class _V2Handlers(ChargePointSession):
     async def on_data_transfer(self, vendor_id: str, **_: Any) -> Any:
         return self._call_result.DataTransfer(status="UnknownVendorId")
 
-    async def _execute(self, command: CommandBody) -> CommandReply:
-        if isinstance(command, RemoteStart):
-            request: Any = self._call.RequestStartTransaction(
-                id_token={"id_token": command.token_uid, "type": "Central"},
-                remote_start_id=next(_remote_start_ids),
-                evse_id=command.evse_id,
-                charging_profile=charging_profiles.to_v2(command.charging_profile)
-                if command.charging_profile
-                else None,
-            )
-        elif isinstance(command, RemoteStop):
-            request = self._call.RequestStopTransaction(transaction_id=command.transaction_ref)
-        elif isinstance(command, SetChargingProfile):
-            request = self._call.SetChargingProfile(
-                evse_id=command.evse_id, charging_profile=charging_profiles.to_v2(command.profile)
-            )
-        else:
-            raise NotImplementedError(command.kind)
-        try:
-            response = await self.call_checked(request)
-        except OCPPError as exc:
-            return CommandReply(status="error", detail=f"{exc.code}: {exc.description}")
-        return reply_from_status(str(response.status), dataclasses.asdict(response))
+    def command_call(self, command: CommandBody) -> OcppCall:
+        return to_v2(command, new_id=new_request_id)
 
 
-class ChargePoint201(_V2Handlers, ChargePoint201Base):
-    _call = call201
+class ChargePoint201(V2Maintenance, V2DeviceModel, V2SmartCharging, _V2Handlers, ChargePoint201Base):
     _call_result = result201
 
 
-class ChargePoint21(_V2Handlers, ChargePoint21Base):
-    _call = call21
+class ChargePoint21(V2Maintenance, V2DeviceModel, V2SmartCharging, _V2Handlers, ChargePoint21Base):
     _call_result = result21
