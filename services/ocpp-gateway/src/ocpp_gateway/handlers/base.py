@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from ocpp.charge_point import camel_to_snake_case, remove_nones, snake_to_camel_case
+from ocpp.charge_point import remove_nones
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, MessageType, validate_payload
+from ocpp.messages import Call, MessageType
 
 from ladeplan_contracts.commands import CommandBody, CommandReply
+from ocpp_gateway import casing, schemas
 from ocpp_gateway.domain.command_calls import Inapplicable, OcppCall, Unsupported, interpret
 from ocpp_gateway.protocol import Connection, GatewayProtocol
 from ocpp_gateway.upstream import Upstream
@@ -94,12 +95,12 @@ class ChargePointSession(GatewayProtocol):
         """
         opaque = request.action == "DataTransfer"
         fields = {k: v for k, v in request.payload.items() if not (opaque and k == "data")}
-        payload: dict[str, Any] = remove_nones(snake_to_camel_case(fields))
+        payload: dict[str, Any] = remove_nones(casing.to_camel(fields))
         if opaque and request.payload.get("data") is not None:
             payload["data"] = request.payload["data"]
         call = Call(unique_id=str(uuid.uuid4()), action=request.action, payload=payload)
         try:
-            await validate_payload(call, self._ocpp_version)
+            await schemas.validate(call, self._ocpp_version)
         except OCPPError as exc:
             cause = exc.details.get("cause") if isinstance(exc.details, dict) else exc.description
             raise Inapplicable(f"The command does not fit OCPP {self._ocpp_version}: {cause}") from exc
@@ -112,8 +113,8 @@ class ChargePointSession(GatewayProtocol):
         # Kept before validating: for some 1.6 answers validation swaps the payload for a Decimal copy,
         # which would reach the bus as strings ("16.0") instead of the charge point's numbers.
         answer = response.payload
-        await validate_payload(response, self._ocpp_version)
-        result: dict[str, Any] = camel_to_snake_case(answer)
+        await schemas.validate(response, self._ocpp_version)
+        result: dict[str, Any] = casing.to_snake(answer)
         if opaque and "data" in answer:
             result["data"] = answer["data"]
         return result
