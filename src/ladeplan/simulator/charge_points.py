@@ -70,14 +70,17 @@ class Sim16(Station16, V16ChargePoint):
             )
         )
 
-    async def meter_values(self, connector_id: int, transaction_id: int, energy_wh: int, power_w: float) -> Any:
+    async def meter_values(
+        self, connector_id: int, transaction_id: int, energy_wh: int, power_w: float, *, timestamp: str | None = None
+    ) -> Any:
+        """``timestamp``: when the values were sampled (earlier for values queued while offline)."""
         return await self.call(
             v16_call.MeterValues(
                 connector_id=connector_id,
                 transaction_id=transaction_id,
                 meter_value=[
                     {
-                        "timestamp": now_iso(),
+                        "timestamp": timestamp or now_iso(),
                         "sampled_value": [
                             {"value": str(energy_wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
                             {"value": f"{power_w:.1f}", "measurand": "Power.Active.Import", "unit": "W"},
@@ -88,7 +91,13 @@ class Sim16(Station16, V16ChargePoint):
         )
 
     async def signed_meter_values(
-        self, connector_id: int, transaction_id: int, signed_data: str, *, context: str = "Sample.Periodic"
+        self,
+        connector_id: int,
+        transaction_id: int,
+        signed_data: str,
+        *,
+        context: str = "Sample.Periodic",
+        timestamp: str | None = None,
     ) -> Any:
         """MeterValues with one signed value (OCA's 1.6 convention: ``format`` SignedData, the data as ``value``).
 
@@ -98,22 +107,36 @@ class Sim16(Station16, V16ChargePoint):
             v16_call.MeterValues(
                 connector_id=connector_id,
                 transaction_id=transaction_id,
-                meter_value=[{"timestamp": now_iso(), "sampled_value": [_signed_16(signed_data, context)]}],
+                meter_value=[
+                    {"timestamp": timestamp or now_iso(), "sampled_value": [_signed_16(signed_data, context)]}
+                ],
             )
         )
 
     async def stop_transaction(
-        self, transaction_id: int, meter_stop: int, id_tag: str | None = None, *, signed_data: str | None = None
+        self,
+        transaction_id: int,
+        meter_stop: int,
+        id_tag: str | None = None,
+        *,
+        signed_data: str | None = None,
+        timestamp: str | None = None,
     ) -> Any:
-        """``signed_data``: the ``Transaction.End`` record, sent in ``transactionData``."""
+        """``signed_data``: the ``Transaction.End`` record, sent in ``transactionData``.
+
+        ``timestamp``: when it stopped (earlier for a stop queued while offline).
+        """
+        stopped_at = timestamp or now_iso()
         transaction_data = None
         if signed_data is not None:
-            transaction_data = [{"timestamp": now_iso(), "sampled_value": [_signed_16(signed_data, "Transaction.End")]}]
+            transaction_data = [
+                {"timestamp": stopped_at, "sampled_value": [_signed_16(signed_data, "Transaction.End")]}
+            ]
         return await self.call(
             v16_call.StopTransaction(
                 transaction_id=transaction_id,
                 meter_stop=meter_stop,
-                timestamp=now_iso(),
+                timestamp=stopped_at,
                 id_tag=id_tag,
                 reason="Local",
                 transaction_data=transaction_data,
@@ -179,19 +202,28 @@ class Sim201(Station2, V201ChargePoint):
         stopped_reason: str | None = None,
         evse_id: int = 1,
         signed_meter_value: dict[str, str] | None = None,
+        timestamp: str | None = None,
+        offline: bool = False,
+        seq_no: int | None = None,
     ) -> Any:
-        """``signed_meter_value`` (e.g. ``SigningMeter.signed_meter_value``) is attached to the energy reading."""
+        """``signed_meter_value`` (e.g. ``SigningMeter.signed_meter_value``) is attached to the energy reading.
+
+        An event queued while offline keeps its ``timestamp`` and says ``offline``; a retry repeats its ``seq_no``.
+        """
         info: dict[str, Any] = {"transaction_id": transaction_id}
         if stopped_reason:
             info["stopped_reason"] = stopped_reason
+        at = timestamp or now_iso()
         payload: dict[str, Any] = {
             "event_type": event_type,
-            "timestamp": now_iso(),
+            "timestamp": at,
             "trigger_reason": trigger_reason,
-            "seq_no": self._next_seq(),
+            "seq_no": self._next_seq() if seq_no is None else seq_no,
             "transaction_info": info,
             "evse": {"id": evse_id, "connector_id": 1},
         }
+        if offline:
+            payload["offline"] = True
         if id_token is not None:
             payload["id_token"] = {"id_token": id_token, "type": "ISO14443"}
         if energy_wh is not None:
@@ -203,7 +235,7 @@ class Sim201(Station2, V201ChargePoint):
             }
             if signed_meter_value is not None:
                 sample["signed_meter_value"] = signed_meter_value
-            payload["meter_value"] = [{"timestamp": now_iso(), "sampled_value": [sample]}]
+            payload["meter_value"] = [{"timestamp": at, "sampled_value": [sample]}]
         return await self.call(v201_call.TransactionEvent(**payload))
 
 

@@ -53,8 +53,10 @@ def durable_queue(name: str, routing_key: str = "") -> RabbitQueue:
     """A service's durable queue ``<service>.<purpose>`` that dead-letters what its consumer rejects.
 
     Single active consumer: with several replicas of a service, one consumes and the others stand
-    by, so events are handled in the order they were published (a transaction's meter values
-    before its end) instead of being split round-robin and raced.
+    by, so events are not split round-robin between them. That alone keeps the delivery order;
+    a consumer that must also *handle* them in that order (a transaction's meter values before
+    its end) subscribes ``in_order`` (see :func:`subscribe_events`), since one consumer otherwise
+    handles up to its prefetch concurrently.
     """
     return RabbitQueue(
         name,

@@ -189,7 +189,7 @@ async def test_a_redelivered_message_is_stored_once(session, meter, publish, eve
     report = session.values(value)
     await publish(report, message_id=message_id)
     await publish(report, message_id=message_id)
-    await publish(session.values(value))  # the same data in another message: kept, as received
+    await publish(session.values(value))  # the same data sampled at another time: kept, as received
 
     rows = await eventually(lambda: _at_least(db, session, 2))
     assert [row["source_message_id"] for row in rows].count(message_id) == 1

@@ -61,17 +61,23 @@ def _stored(row: asyncpg.Record) -> StoredRecord:
 
 
 async def append_records(conn: asyncpg.Connection, drafts: Sequence[RecordDraft]) -> list[StoredRecord]:
-    """Chain and insert ``drafts`` in order, inside the caller's transaction.
+    """Chain and insert ``drafts`` in order, inside the caller's transaction; returns those stored.
 
     The chain lock is held until the transaction ends, so the head read here is the newest
     committed record and no other transaction can append between the read and the commit.
+    A draft whose signed value is stored already (:func:`_already_stored`) is left out.
     """
     if not drafts:
         return []
     await conn.execute(_CHAIN_LOCK)
     prev = await conn.fetchval("SELECT record_hash FROM signed_records ORDER BY id DESC LIMIT 1") or GENESIS
     stored = []
+    seen: set[tuple[ChainValue, ...]] = set()
     for draft in drafts:
+        key = _natural_key(draft)
+        if key in seen or await _already_stored(conn, draft):
+            continue
+        seen.add(key)
         record_id = int(await conn.fetchval("SELECT nextval('signed_record_ids')"))
         digest = record_hash(prev, chained_fields(record_id, draft))
         row = await conn.fetchrow(
@@ -84,6 +90,51 @@ async def append_records(conn: asyncpg.Connection, drafts: Sequence[RecordDraft]
         stored.append(_stored(row))
         prev = digest
     return stored
+
+
+def _natural_key(draft: RecordDraft) -> tuple[ChainValue, ...]:
+    """What makes two records the same signed value: where and when it was sampled, and its data as sent.
+
+    The session, EVSE and message it arrived with are left out: a retry may arrive under a new
+    OCPP message id, after the session became known, in a new bus message.
+    """
+    return (
+        draft.charge_point_id,
+        draft.transaction_ref,
+        draft.sampled_at,
+        draft.measurand,
+        draft.context,
+        draft.signed_meter_data,
+        draft.signing_method,
+        draft.encoding_method,
+        draft.public_key,
+    )
+
+
+# Two forms so that the index (migration 0002) serves both: IS NOT DISTINCT FROM cannot use it.
+_SAME_VALUE = """
+    SELECT EXISTS (
+        SELECT 1 FROM signed_records
+        WHERE charge_point_id = $1 AND {transaction} AND sampled_at = $3 AND measurand = $4
+          AND context IS NOT DISTINCT FROM $5 AND signed_meter_data = $6
+          AND signing_method IS NOT DISTINCT FROM $7 AND encoding_method IS NOT DISTINCT FROM $8
+          AND public_key IS NOT DISTINCT FROM $9
+    )
+"""
+_SAME_VALUE_OF_TRANSACTION = _SAME_VALUE.format(transaction="transaction_ref = $2")
+_SAME_VALUE_WITHOUT_TRANSACTION = _SAME_VALUE.format(transaction="transaction_ref IS NULL AND $2::text IS NULL")
+
+
+async def _already_stored(conn: asyncpg.Connection, draft: RecordDraft) -> bool:
+    """Whether the signed value is in the chain already: a charge point retried the CALL that carried it.
+
+    A retry reaches us in a new bus message (the gateway published it again), possibly under a
+    new OCPP message id, so neither the inbox nor (source_message_id, sample_index) sees it. The
+    table is append-only and may hold such copies from before this check, so no unique index can
+    enforce it; every append holds the chain lock, which makes this check-then-insert race-free.
+    """
+    query = _SAME_VALUE_OF_TRANSACTION if draft.transaction_ref is not None else _SAME_VALUE_WITHOUT_TRANSACTION
+    return bool(await conn.fetchval(query, *_natural_key(draft)))
 
 
 async def records_of_transaction(

@@ -147,12 +147,23 @@ class Capture:
         stored = await append_records(conn, drafts)
         if evse_id is not None:
             await _remember_keys(conn, origin.charge_point_id, evse_id, stored)
-        log.info(
-            "signed_values.captured",
-            count=len(stored),
-            session_id=str(session.session_id) if session else None,
-            transaction_ref=origin.transaction_ref,
-        )
+        session_id = str(session.session_id) if session else None
+        if len(stored) < len(drafts):
+            # A retried CALL: its values are in the chain already, and a receipt stays as it is.
+            log.info(
+                "signed_values.duplicates_ignored",
+                duplicates=len(drafts) - len(stored),
+                stored=len(stored),
+                ocpp_message_id=origin.ocpp_message_id,
+                session_id=session_id,
+            )
+        if stored:
+            log.info(
+                "signed_values.captured",
+                count=len(stored),
+                session_id=session_id,
+                transaction_ref=origin.transaction_ref,
+            )
 
 
 async def _remember_keys(

@@ -2,8 +2,8 @@
 
 Queues (durable, dead-lettering into ``ladeplan.dead-letter``):
 - ``session-manager.masterdata`` <- ``masterdata.token.*``: the token read model.
-- ``session-manager.transactions`` <- ``transaction.*``: meter values and transaction ends
-  (``transaction.started``, our own event, matches the pattern too and is skipped).
+- ``session-manager.transactions`` <- ``transaction.*``: meter values and transaction ends, one at a
+  time in the order published (``transaction.started``, our own event, matches too and is skipped).
 - ``session-manager.authorize`` and ``session-manager.start-transaction``: RPC.
 """
 
@@ -65,6 +65,10 @@ def register_bus_handlers(broker: RabbitBroker, authorization: Authorization, tr
         "masterdata.token.*",
         {TokenCreated.TYPE: (TokenCreated, on_token), TokenUpdated.TYPE: (TokenUpdated, on_token)},
     )
+    # In queue order, one at a time: the gateway publishes a charge point's transaction messages in
+    # the order it sent them (also a backlog it replays after being offline), and a transaction's
+    # meter values must be stored before its end computes the energy from them. Handled
+    # concurrently (up to the prefetch), the end could win the transaction lock first.
     subscribe_events(
         broker,
         TRANSACTIONS_QUEUE,
@@ -73,6 +77,7 @@ def register_bus_handlers(broker: RabbitBroker, authorization: Authorization, tr
             MeterValuesReported.TYPE: (MeterValuesReported, on_meter_values),
             TransactionEnded.TYPE: (TransactionEnded, on_transaction_ended),
         },
+        in_order=True,
     )
     serve_rpc(broker, AuthorizeRequest, authorize)
     serve_rpc(broker, StartTransactionRequest, start_transaction)

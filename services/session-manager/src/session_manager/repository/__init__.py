@@ -10,6 +10,7 @@ from session_manager.repository.meter_values import (
     energy_readings,
     insert_meter_values,
     meter_values_of,
+    retry_of_same_call,
 )
 from session_manager.repository.sessions import (
     NewSession,
@@ -42,5 +43,6 @@ __all__ = [
     "lock_transaction_ref",
     "meter_values_of",
     "next_transaction_id",
+    "retry_of_same_call",
     "upsert_token",
 ]

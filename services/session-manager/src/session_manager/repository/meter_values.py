@@ -39,14 +39,65 @@ class MeterValueRow:
 
 
 _METER_COLUMNS = ", ".join(f.name for f in fields(MeterValueRow))
-_METER_PARAMS = ", ".join(f"${i}" for i in range(1, len(fields(MeterValueRow)) + 1))
+# Rows travel as one array per column; the fields that are not text name their type.
+_NOT_TEXT = {
+    "session_id": "uuid",
+    "unknown_transaction": "boolean",
+    "evse_id": "integer",
+    "connector_id": "integer",
+    "sampled_at": "timestamptz",
+}
+_UNNEST = ", ".join(f"${i}::{_NOT_TEXT.get(f.name, 'text')}[]" for i, f in enumerate(fields(MeterValueRow), start=1))
+# The unique index of migration 0002 (meter_values_natural_key): one row per reading.
+_NATURAL_KEY = (
+    "(charge_point_id, transaction_ref, sampled_at, evse_id, connector_id, measurand, phase, context, location, "
+    "unit, md5(value))"
+)
+_INSERT = f"""
+    INSERT INTO meter_values ({_METER_COLUMNS})
+    SELECT {_METER_COLUMNS} FROM unnest({_UNNEST}) WITH ORDINALITY AS r({_METER_COLUMNS}, ordinal)
+    ORDER BY ordinal
+    ON CONFLICT {_NATURAL_KEY} DO NOTHING
+    RETURNING id
+"""
 
 
-async def insert_meter_values(conn: asyncpg.Connection, rows: Sequence[MeterValueRow]) -> None:
-    if rows:
-        await conn.executemany(
-            f"INSERT INTO meter_values ({_METER_COLUMNS}) VALUES ({_METER_PARAMS})", [astuple(r) for r in rows]
+async def insert_meter_values(conn: asyncpg.Connection, rows: Sequence[MeterValueRow]) -> int:
+    """Insert ``rows`` in order, skipping readings already stored; returns how many were new.
+
+    A reading that is stored already (a charge point's retried CALL, or a value it repeats in a
+    later message) is skipped by the natural key, within ``rows`` too, so it never counts twice.
+    One statement for any number of rows: the rows travel as one array per column.
+    """
+    if not rows:
+        return 0
+    columns = list(zip(*(astuple(r) for r in rows), strict=True))
+    inserted = await conn.fetch(_INSERT, *columns)
+    return len(inserted)
+
+
+async def retry_of_same_call(
+    conn: asyncpg.Connection, charge_point_id: str, transaction_ref: str, ocpp_message_id: str, message_id: str
+) -> bool:
+    """Whether another message already stored values of this transaction under this OCPP message id.
+
+    Tells a charge point repeating its CALL as it was from one renumbering it on retry, for the
+    logs. Content, not the id, decides what is a duplicate: ids are only unique per websocket
+    connection, and some charge points count them from 1 again after reconnecting.
+    """
+    seen = await conn.fetchval(
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM meter_values
+            WHERE charge_point_id = $1 AND transaction_ref = $2 AND ocpp_message_id = $3 AND message_id <> $4
         )
+        """,
+        charge_point_id,
+        transaction_ref,
+        ocpp_message_id,
+        message_id,
+    )
+    return bool(seen)
 
 
 async def adopt_unmatched(

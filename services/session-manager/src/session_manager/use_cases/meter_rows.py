@@ -1,12 +1,18 @@
-"""Flatten the bus's meter values into one row per sampled value, keeping every field as received."""
+"""Meter values as rows: one per sampled value, every field as received, each reading stored once."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import asyncpg
+import structlog
 
 from ladeplan_contracts.meter import MeterValue
+from session_manager import repository as repo
 from session_manager.repository import MeterValueRow
+
+log = structlog.get_logger("session_manager.meter_rows")
 
 
 def meter_rows(
@@ -48,3 +54,29 @@ def meter_rows(
         for meter_value in meter_values
         for sample in meter_value.sampled_values
     ]
+
+
+async def store_meter_rows(conn: asyncpg.Connection, rows: Sequence[MeterValueRow]) -> int:
+    """Store the rows of one message, skipping readings stored before; returns how many were new.
+
+    A charge point that got no answer sends its CALL again (under the same OCPP message id or a
+    new one) and the gateway publishes it in a new envelope, which the inbox cannot recognise:
+    the reading's natural key does (``repo.insert_meter_values``). The duplicates are logged, with
+    whether the stored copy came under the same OCPP message id, so a charge point retrying a lot shows.
+    """
+    stored = await repo.insert_meter_values(conn, rows)
+    duplicates = len(rows) - stored
+    if duplicates:
+        first = rows[0]  # every row of one message shares its origin
+        same_call = first.transaction_ref is not None and await repo.retry_of_same_call(
+            conn, first.charge_point_id, first.transaction_ref, first.ocpp_message_id, first.message_id
+        )
+        log.info(
+            "meter_values.duplicates_ignored",
+            duplicates=duplicates,
+            stored=stored,
+            ocpp_message_id=first.ocpp_message_id,
+            session_id=str(first.session_id) if first.session_id else None,
+            seen_under="same_ocpp_message_id" if same_call else "other_ocpp_message_id",
+        )
+    return stored

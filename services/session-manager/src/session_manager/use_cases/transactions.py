@@ -24,7 +24,7 @@ from session_manager import repository as repo
 from session_manager.domain.authorization import decide_start
 from session_manager.domain.energy import session_energy
 from session_manager.domain.session import Session, transaction_ref_for
-from session_manager.use_cases.meter_rows import meter_rows
+from session_manager.use_cases.meter_rows import meter_rows, store_meter_rows
 
 log = structlog.get_logger("session_manager.transactions")
 
@@ -83,7 +83,11 @@ class Transactions:
         )
 
     async def record_meter_values(self, envelope: Envelope[Any]) -> None:
-        """Store every sampled value; values of a transaction we do not know are kept and flagged."""
+        """Store every sampled value once; values of a transaction we do not know are kept and flagged.
+
+        A reading stored before (a retried CALL, whatever its OCPP message id) is skipped, so it
+        neither shows twice nor changes any energy.
+        """
         report: MeterValuesReported = envelope.data
         async with transaction(self._pool, report.TYPE) as conn:
             if not await mark_processed(conn, envelope.message_id):
@@ -104,13 +108,13 @@ class Transactions:
                 ocpp_message_id=report.ocpp_message_id,
                 message_id=envelope.message_id,
             )
-            await repo.insert_meter_values(conn, rows)
+            stored = await store_meter_rows(conn, rows)
         if session is not None:
-            log.info("meter_values.stored", session_id=str(session.id), count=len(rows))
+            log.info("meter_values.stored", session_id=str(session.id), count=stored)
         elif report.transaction_ref is None:
-            log.info("meter_values.stored_without_transaction", count=len(rows))
-        else:
-            log.warning("meter_values.unknown_transaction", transaction_ref=report.transaction_ref, count=len(rows))
+            log.info("meter_values.stored_without_transaction", count=stored)
+        elif stored:
+            log.warning("meter_values.unknown_transaction", transaction_ref=report.transaction_ref, count=stored)
 
     async def end(self, envelope: Envelope[Any]) -> None:
         """Complete the session with its energy and announce it; an unknown transaction is kept too."""
@@ -164,7 +168,7 @@ class Transactions:
             ocpp_message_id=ended.ocpp_message_id,
             message_id=envelope.message_id,
         )
-        await repo.insert_meter_values(conn, rows)
+        await store_meter_rows(conn, rows)
         readings = await repo.energy_readings(conn, session.id)
         energy = session_energy(session.meter_start_wh, ended.meter_stop_wh, readings)
         if energy.wh is None:
