@@ -99,3 +99,10 @@ def test_the_same_readings_in_wh_or_kwh_give_the_same_energy(values_wh):
     expected = Energy(max(values_wh) - min(values_wh), "register_readings")
     assert session_energy(None, None, in_wh) == expected
     assert session_energy(None, None, in_kwh) == expected
+
+
+def test_the_2x_multiplier_scales_register_readings() -> None:
+    # 2.x sends 12.5 with unitOfMeasure {"unit": "Wh", "multiplier": 3}: 12,500 Wh.
+    begin = Reading(value="12.5", unit="Wh", multiplier=3, context="Transaction.Begin")
+    end = Reading(value="14", unit="Wh", multiplier=3, context="Transaction.End")
+    assert session_energy(None, None, [begin, end]) == Energy(1500, "register_readings")

@@ -70,12 +70,14 @@ class Capture:
         """Store the signed values of a MeterValues (or 2.x TransactionEvent Started/Updated)."""
         report: MeterValuesReported = envelope.data
         samples = signed_samples(report.meter_values)
+        if not samples:
+            # Most meter values are unsigned: nothing to keep, so no transaction and no inbox row
+            # (a redelivery finds nothing to store either). This queue sees every MeterValues frame.
+            return
         origin = _Origin(report.charge_point_id, report.transaction_ref, report.evse_id or None, report.ocpp_message_id)
         async with transaction(self._pool, report.TYPE) as conn:
             if not await mark_processed(conn, envelope.message_id):
                 log.info("meter_values.duplicate_ignored")
-                return
-            if not samples:
                 return
             session = await self._session(conn, origin)
             await self._store(conn, envelope, origin, session, samples)

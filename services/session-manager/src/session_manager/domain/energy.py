@@ -32,6 +32,8 @@ class Reading:
     value: str
     measurand: str = ENERGY_REGISTER
     unit: str | None = None
+    multiplier: int = 0
+    """OCPP 2.x ``unitOfMeasure.multiplier``: the value is scaled by 10 to this power."""
     phase: str | None = None
     context: str | None = None
     location: str | None = None
@@ -67,7 +69,7 @@ def register_wh(reading: Reading) -> Decimal | None:
         return None
     if not value.is_finite() or value < 0:
         return None
-    return to_wh(value, reading.unit)
+    return to_wh(value.scaleb(reading.multiplier), reading.unit)
 
 
 def whole_wh(value: Decimal) -> int:

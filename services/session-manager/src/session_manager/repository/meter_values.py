@@ -26,6 +26,7 @@ class MeterValueRow:
     value: str
     measurand: str
     unit: str | None
+    multiplier: int
     phase: str | None
     context: str | None
     location: str | None
@@ -45,6 +46,7 @@ _NOT_TEXT = {
     "unknown_transaction": "boolean",
     "evse_id": "integer",
     "connector_id": "integer",
+    "multiplier": "integer",
     "sampled_at": "timestamptz",
 }
 _UNNEST = ", ".join(f"${i}::{_NOT_TEXT.get(f.name, 'text')}[]" for i, f in enumerate(fields(MeterValueRow), start=1))
@@ -117,7 +119,7 @@ async def adopt_unmatched(
 async def energy_readings(conn: asyncpg.Connection, session_id: uuid.UUID) -> list[Reading]:
     """The session's energy register readings; which of them count is the domain's call."""
     rows = await conn.fetch(
-        "SELECT value, measurand, unit, phase, context, location, format FROM meter_values "
+        "SELECT value, measurand, unit, multiplier, phase, context, location, format FROM meter_values "
         "WHERE session_id = $1 AND measurand = $2",
         session_id,
         ENERGY_REGISTER,

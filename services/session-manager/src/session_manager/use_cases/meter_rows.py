@@ -40,6 +40,7 @@ def meter_rows(
             value=sample.value,
             measurand=sample.measurand,
             unit=sample.unit,
+            multiplier=sample.multiplier,
             phase=sample.phase,
             context=sample.context,
             location=sample.location,
