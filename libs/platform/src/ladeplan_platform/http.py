@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 import structlog
@@ -241,3 +241,44 @@ _ERROR_TEXT = {
 
 def _path_params(path: str) -> list[str]:
     return [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")]
+
+
+def operator_api_app(
+    api: Api, operator_keys: Iterable[str], *, openapi_path: str, middlewares: Iterable[Any] = ()
+) -> web.Application:
+    """An app serving ``api`` behind operator bearer auth, errors as JSON, its OpenAPI document public.
+
+    ``middlewares`` run between the error and the auth middleware (e.g. a service's domain-error mapping).
+    """
+    app = web.Application(
+        middlewares=[
+            error_middleware,
+            *middlewares,
+            operator_auth_middleware(operator_keys, public_paths=[openapi_path]),
+        ]
+    )
+    app.add_routes(api.routes)
+    document = api.openapi()
+
+    async def openapi_document(_: web.Request) -> web.Response:
+        return json_response(document)
+
+    app.router.add_get(openapi_path, openapi_document)
+    return app
+
+
+class _Pingable(Protocol):
+    async def ping(self, timeout: float | None) -> bool: ...
+
+
+def add_dependency_health(app: web.Application, *, pool: Callable[[], Any], broker: Callable[[], _Pingable]) -> None:
+    """``GET /health`` checking PostgreSQL and RabbitMQ; both are looked up when asked (they open at startup)."""
+
+    async def database() -> None:
+        await pool().fetchval("SELECT 1")
+
+    async def bus() -> None:
+        if not await broker().ping(timeout=2.0):
+            raise ConnectionError("RabbitMQ connection is down")
+
+    app.router.add_get("/health", health_handler({"database": database, "bus": bus}))

@@ -24,7 +24,7 @@ from ladeplan_contracts.names import COMMANDS_EXCHANGE
 from ladeplan_platform.bus import declare_topology, make_broker
 from ladeplan_platform.commands import CommandClient
 from ladeplan_platform.db import create_pool
-from ladeplan_platform.http import error_middleware, health_handler, json_response, operator_auth_middleware
+from ladeplan_platform.http import add_dependency_health, operator_api_app
 from ladeplan_platform.outbox import OutboxRelay
 from ladeplan_platform.rpc import RpcClient
 
@@ -36,26 +36,10 @@ COMMANDS = RabbitExchange(COMMANDS_EXCHANGE, type=ExchangeType.DIRECT, durable=T
 async def create_app(settings: Settings | None = None) -> web.Application:
     """The ems-adapter app; ``settings`` default to the environment."""
     settings = settings or Settings()
-    app = web.Application(
-        middlewares=[error_middleware, operator_auth_middleware(settings.operator_keys, public_paths=[OPENAPI_PATH])]
-    )
+    app = operator_api_app(api, settings.operator_keys, openapi_path=OPENAPI_PATH)
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _planning])
-    app.add_routes(api.routes)
-    openapi = api.openapi()
-
-    async def openapi_document(_: web.Request) -> web.Response:
-        return json_response(openapi)
-
-    async def database_answers() -> None:
-        await app[POOL].fetchval("SELECT 1")
-
-    async def bus_answers() -> None:
-        if not await app[BROKER].ping(timeout=2.0):
-            raise ConnectionError("RabbitMQ connection is down")
-
-    app.router.add_get(OPENAPI_PATH, openapi_document)
-    app.router.add_get("/health", health_handler({"database": database_answers, "bus": bus_answers}))
+    add_dependency_health(app, pool=lambda: app[POOL], broker=lambda: app[BROKER])
     return app
 
 
