@@ -49,6 +49,19 @@ async def declare_topology(broker: RabbitBroker) -> None:
     await dlq.bind(dlx)
 
 
+async def bind_events(broker: RabbitBroker, queue: str, *routing_keys: str) -> None:
+    """Bind more routing keys to a queue of :func:`subscribe_events`, which binds one.
+
+    Call it after connecting and before ``broker.start()``, so no event published under these
+    keys is missed between the queue's declaration and its consumer's start. A queue bound to
+    exactly the events its consumer handles keeps RabbitMQ from storing the others for it.
+    """
+    declared = await broker.declare_queue(durable_queue(queue))
+    exchange = await broker.declare_exchange(EVENTS)
+    for key in routing_keys:
+        await declared.bind(exchange, routing_key=key)
+
+
 def durable_queue(name: str, routing_key: str = "") -> RabbitQueue:
     """A service's durable queue ``<service>.<purpose>`` that dead-letters what its consumer rejects.
 

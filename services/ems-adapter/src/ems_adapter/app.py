@@ -14,7 +14,7 @@ from faststream.rabbit import ExchangeType, RabbitExchange
 from ems_adapter import repository as repo
 from ems_adapter.config import SCHEMA, SERVICE, Settings
 from ems_adapter.handlers.api import OPENAPI_PATH, api
-from ems_adapter.handlers.bus import register_bus_handlers
+from ems_adapter.handlers.bus import bind_transaction_events, register_bus_handlers
 from ems_adapter.state import BROKER, POOL, QUERIES, REPLANNER, SETTINGS
 from ems_adapter.use_cases.demand import Demand
 from ems_adapter.use_cases.planning import Planning
@@ -76,6 +76,7 @@ async def _planning(app: web.Application) -> AsyncIterator[None]:
     register_bus_handlers(broker, Demand(pool, replanner.request))
     await broker.connect()
     await declare_topology(broker)
+    await bind_transaction_events(broker)
     await broker.declare_exchange(COMMANDS)
     relay.start()
     replanner.start()

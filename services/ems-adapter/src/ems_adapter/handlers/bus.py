@@ -21,15 +21,24 @@ from ladeplan_contracts.events import (
     TransactionStarted,
 )
 from ladeplan_contracts.smart_charging import EvChargingNeedsNotified
-from ladeplan_platform.bus import subscribe_events
+from ladeplan_platform.bus import bind_events, subscribe_events
+
+TRANSACTIONS_QUEUE = "ems-adapter.transactions"
+
+
+async def bind_transaction_events(broker: RabbitBroker) -> None:
+    """The second routing key of the transactions queue (call before the broker starts)."""
+    await bind_events(broker, TRANSACTIONS_QUEUE, TransactionEnded.TYPE)
 
 
 def register_bus_handlers(broker: RabbitBroker, demand: Demand) -> None:
     """Subscribe every consumer on ``broker`` (before it starts)."""
+    # Bound to the two events handled here (the second by bind_transaction_events): "transaction.*"
+    # would make RabbitMQ store every MeterValues for this queue, the bulk of all traffic.
     subscribe_events(
         broker,
-        "ems-adapter.transactions",
-        "transaction.*",
+        TRANSACTIONS_QUEUE,
+        TransactionStarted.TYPE,
         {
             TransactionStarted.TYPE: (TransactionStarted, demand.transaction_started),
             TransactionEnded.TYPE: (TransactionEnded, demand.transaction_ended),
