@@ -20,6 +20,9 @@ from pydantic import BaseModel, ValidationError
 log = structlog.get_logger("ladeplan.http")
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+OPENAPI_PATH = "/api/v1/openapi.json"
+"""Where every operator API serves its OpenAPI document (public, unlike the rest of ``/api/``)."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HealthCheck = Callable[[], Awaitable[None]]
 
@@ -244,7 +247,7 @@ def _path_params(path: str) -> list[str]:
 
 
 def operator_api_app(
-    api: Api, operator_keys: Iterable[str], *, openapi_path: str, middlewares: Iterable[Any] = ()
+    api: Api, operator_keys: Iterable[str], *, openapi_path: str = OPENAPI_PATH, middlewares: Iterable[Any] = ()
 ) -> web.Application:
     """An app serving ``api`` behind operator bearer auth, errors as JSON, its OpenAPI document public.
 

@@ -13,7 +13,7 @@ from faststream.rabbit import ExchangeType, RabbitExchange
 
 from ems_adapter import repository as repo
 from ems_adapter.config import SCHEMA, SERVICE, Settings
-from ems_adapter.handlers.api import OPENAPI_PATH, api
+from ems_adapter.handlers.api import api
 from ems_adapter.handlers.bus import bind_transaction_events, register_bus_handlers
 from ems_adapter.state import BROKER, POOL, QUERIES, REPLANNER, SETTINGS
 from ems_adapter.use_cases.demand import Demand
@@ -36,7 +36,7 @@ COMMANDS = RabbitExchange(COMMANDS_EXCHANGE, type=ExchangeType.DIRECT, durable=T
 async def create_app(settings: Settings | None = None) -> web.Application:
     """The ems-adapter app; ``settings`` default to the environment."""
     settings = settings or Settings()
-    app = operator_api_app(api, settings.operator_keys, openapi_path=OPENAPI_PATH)
+    app = operator_api_app(api, settings.operator_keys)
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _planning])
     add_dependency_health(app, pool=lambda: app[POOL], broker=lambda: app[BROKER])

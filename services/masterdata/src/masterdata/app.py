@@ -18,12 +18,12 @@ from ladeplan_contracts.names import COMMANDS_EXCHANGE
 from ladeplan_platform.bus import declare_topology, make_broker
 from ladeplan_platform.commands import CommandClient
 from ladeplan_platform.db import create_pool
-from ladeplan_platform.http import error_middleware, health_handler, operator_auth_middleware
+from ladeplan_platform.http import OPENAPI_PATH, error_middleware, health_handler, operator_auth_middleware
 from ladeplan_platform.outbox import OutboxRelay
 from ladeplan_platform.rpc import RpcClient
 from masterdata.authentication import ChargePointAuthenticator
 from masterdata.config import SCHEMA, SERVICE, Settings
-from masterdata.handlers.api import MASTERDATA, OPENAPI_PATH, STATUS, api, domain_errors, openapi
+from masterdata.handlers.api import MASTERDATA, STATUS, api, domain_errors, openapi
 from masterdata.handlers.bus import register_rpc
 from masterdata.handlers.commands_api import COMMAND_TIMEOUT_S, COMMANDS
 from masterdata.handlers.events import register_status_consumer

@@ -15,7 +15,7 @@ from ladeplan_platform.db import create_pool
 from ladeplan_platform.http import add_dependency_health, operator_api_app
 from ladeplan_platform.outbox import OutboxRelay
 from receipts.config import SCHEMA, SERVICE, Settings
-from receipts.handlers.api import OPENAPI_PATH, api
+from receipts.handlers.api import api
 from receipts.handlers.bus import register_bus_handlers
 from receipts.state import BROKER, METER_KEYS, POOL, QUERIES, SESSIONS, SETTINGS
 from receipts.use_cases.capture import Capture
@@ -28,7 +28,7 @@ from receipts.use_cases.sessions import SessionEvents
 async def create_app(settings: Settings | None = None) -> web.Application:
     """The receipts app; ``settings`` default to the environment."""
     settings = settings or Settings()
-    app = operator_api_app(api, settings.operator_keys, openapi_path=OPENAPI_PATH)
+    app = operator_api_app(api, settings.operator_keys)
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _bus])
     add_dependency_health(app, pool=lambda: app[POOL], broker=lambda: app[BROKER])

@@ -19,7 +19,7 @@ from ladeplan_platform.http import add_dependency_health, operator_api_app
 from ladeplan_platform.outbox import OutboxRelay
 from ladeplan_platform.rpc import RpcClient
 from session_manager.config import SCHEMA, SERVICE, Settings
-from session_manager.handlers.api import OPENAPI_PATH, api
+from session_manager.handlers.api import api
 from session_manager.handlers.bus import register_bus_handlers
 from session_manager.state import BROKER, POOL, QUERIES, REMOTE_CONTROL, SETTINGS
 from session_manager.use_cases.authorization import Authorization
@@ -35,7 +35,7 @@ COMMANDS = RabbitExchange(COMMANDS_EXCHANGE, type=ExchangeType.DIRECT, durable=T
 async def create_app(settings: Settings | None = None) -> web.Application:
     """The session-manager app; ``settings`` default to the environment."""
     settings = settings or Settings()
-    app = operator_api_app(api, settings.operator_keys, openapi_path=OPENAPI_PATH)
+    app = operator_api_app(api, settings.operator_keys)
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _bus, _commands])
     add_dependency_health(app, pool=lambda: app[POOL], broker=lambda: app[BROKER])

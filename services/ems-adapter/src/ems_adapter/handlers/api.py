@@ -8,8 +8,6 @@ from ems_adapter.state import QUERIES
 from ladeplan_contracts.ems import PlanUpdated
 from ladeplan_platform.http import Api, ApiError, json_response
 
-OPENAPI_PATH = "/api/v1/openapi.json"
-
 api = Api(title="ladeplan ems-adapter operator API")
 
 

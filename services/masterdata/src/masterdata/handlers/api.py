@@ -40,7 +40,6 @@ MASTERDATA = web.AppKey("masterdata", MasterData)
 STATUS = web.AppKey("status", StatusProjection)
 """The charge point status read model, set by the app with the database."""
 
-OPENAPI_PATH = "/api/v1/openapi.json"
 
 api = Api(title="ladeplan masterdata")
 

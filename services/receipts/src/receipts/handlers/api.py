@@ -29,8 +29,6 @@ from receipts.use_cases.meter_keys import InvalidKey
 from receipts.use_cases.queries import ReceiptDetail, ReceiptNotFound
 from receipts.use_cases.sessions import SessionNotCompleted, SessionNotFound
 
-OPENAPI_PATH = "/api/v1/openapi.json"
-
 api = Api(title="ladeplan receipts operator API")
 
 

@@ -22,8 +22,6 @@ from session_manager.handlers.schemas import (
 )
 from session_manager.state import QUERIES, REMOTE_CONTROL
 
-OPENAPI_PATH = "/api/v1/openapi.json"
-
 api = Api(title="ladeplan session-manager operator API")
 
 
