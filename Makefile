@@ -68,8 +68,10 @@ format: setup ## Format and auto-fix
 contracts: setup ## Regenerate the reviewed JSON Schema snapshot of every bus message
 	$(BIN)/python -c "from ladeplan_contracts.catalog import render; open('libs/contracts/schema/messages.json', 'w').write(render())"
 
-bench: setup ## Benchmarks, printed as tables with a baseline from the same run
-	$(BIN)/python -m benchmarks
+bench: setup ## Benchmarks, printed as tables with a baseline from the same run (adds the `bench` group: acnportal, cvxpy)
+	@# A venv of its own: acnportal 0.3.3 ships a top-level `tests` package that would shadow ours in .venv.
+	UV_PROJECT_ENVIRONMENT=.venv-bench $(UV) sync --locked --group bench --python $(PYTHON)
+	.venv-bench/bin/python -m benchmarks
 
 clean: ## Remove the virtual environments and caches
 	rm -rf $(VENV) .tools .setup-system .mypy_cache .ruff_cache .pytest_cache $(addsuffix /node_modules,$(NPM_DIRS))

@@ -1,7 +1,7 @@
 """Run every benchmark and print its table.
 
 Scale knobs: BENCH_CONNECTIONS (2000), BENCH_RATE (1000 msg/s), BENCH_SECONDS (15) for the gateway at
-scale; BENCH_CHARGE_POINTS/BENCH_FRAMES/BENCH_ROUNDS for peak throughput; PARK_DAYS/PARK_SCALES for PARK.
+scale; BENCH_CHARGE_POINTS/BENCH_FRAMES/BENCH_ROUNDS for peak throughput; PARK_DAYS/PARK_SCALES/PARK_ACN for PARK.
 """
 
 from __future__ import annotations

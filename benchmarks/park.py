@@ -4,10 +4,12 @@ Part of ``make bench``. Each algorithm runs online, slot by slot (15 min): it se
 present, their remaining energy and their *declared* departures (noisy), and sets a power per car
 for the slot; the scorer then applies what each car really drew. The ladeplan optimiser replans
 every slot (so on every arrival, departure and at least every 15 minutes). The offline optimum
-knows every session and the true departures in advance: the LP relaxation is a bound.
+knows every session and the true departures in advance: the LP relaxation is a bound. The rows
+"+ forecast" plan with a demand forecast learned from a week of history (``park_forecast``).
 
 ``PARK_DAYS`` (default 2; the full run is 7) sets the simulated days; ``PARK_SCALES`` (default
-"100,1000,10000") the vehicle counts of the replanning-time table.
+"100,1000,10000") the vehicle counts of the replanning-time table. The "ACN" rows are ACN-Sim's
+algorithms (``park_acn``, ``PARK_ACN``), present when the ``bench`` group is installed.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
+from benchmarks.park_forecast import Forecaster, history
 from benchmarks.park_site import SLOT_HOURS, Site, build
 from ems_adapter.domain.baselines import BASELINES, Allocation, SlotState
 from ems_adapter.domain.model import FloatArray, SiteProblem, VehicleDemand
@@ -48,23 +52,32 @@ Planner = Callable[[Site, int, list[int], FloatArray, dict[str, FloatArray]], tu
 
 
 def _ladeplan(
-    site: Site, now: int, present: list[int], remaining: FloatArray, previous: dict[str, FloatArray]
+    site: Site,
+    now: int,
+    present: list[int],
+    remaining: FloatArray,
+    previous: dict[str, FloatArray],
+    forecast: Forecaster | None = None,
 ) -> tuple[FloatArray, FloatArray | None]:
     """One replan on the slots ahead; returns the setpoints for ``now`` and the whole plan."""
     sessions = [site.sessions[index] for index in present]
     horizon = min(MAX_HORIZON, site.slots - now, max(*(s.declared - now for s in sessions), 1))
+    # With a forecast, aim to finish as much before the declared departure as cars left early in history.
+    early = 0 if forecast is None else forecast.early_departure_slots(now)
     problem = SiteProblem(
         slot_hours=SLOT_HOURS,
         capacity_kw=site.capacity_kw[now : now + horizon],
         price_eur_per_kwh=site.price[now : now + horizon],
         base_load_kw=site.base_kw[now : now + horizon],
         vehicles=[
-            VehicleDemand(s.id, 0, max(s.declared - now, 1), float(remaining[i]), s.max_power_kw, s.min_power_kw)
+            VehicleDemand(
+                s.id, 0, max(s.declared - early - now, 1), float(remaining[i]), s.max_power_kw, s.min_power_kw
+            )
             for s, i in zip(sessions, present, strict=True)
         ],
         previous_kw={key: row[1 : horizon + 1] for key, row in previous.items() if len(row) > horizon},
     )
-    plan = replan(problem)
+    plan = replan(problem, expected=None if forecast is None else forecast.expected(now, horizon))
     return plan.power_kw[:, 0], plan.power_kw
 
 
@@ -130,7 +143,7 @@ def simulate(name: str, site: Site, planner: Planner) -> Score:
         violations=int(np.sum(ev_kw > site.capacity_kw + 1e-6)),
         jain=float(served.sum() ** 2 / (len(served) * (served**2).sum())),
         messages_per_vehicle_hour=messages / hours,
-        replan_p95_s=float(np.percentile(replans, 95)) if name.startswith("ladeplan") else None,
+        replan_p95_s=float(np.percentile(replans, 95)) if name.startswith("ladeplan") and replans else None,
     )
 
 
@@ -153,8 +166,13 @@ def offline(site: Site) -> Score:
                  float(served.sum() ** 2 / (len(served) * (served**2).sum())), 0.0, None)  # fmt: skip
 
 
-def replan_times(scales: list[int], repeats: int = 5) -> list[tuple[int, float]]:
-    """p95 seconds of one replan with ``n`` cars present on a site scaled to match."""
+def replan_times(scales: list[int], repeats: int = 5) -> list[tuple[int, float, float, float | None]]:
+    """p95 seconds of one replan with ``n`` cars present on a site scaled to match, without and with forecast.
+
+    The last column is ACN's adaptive algorithm on the same cars (``None``: not run, see ``park_acn``).
+    """
+    from benchmarks import park_acn
+
     rows = []
     for n in scales:
         scale = max(1, round(n / 150))
@@ -164,16 +182,22 @@ def replan_times(scales: list[int], repeats: int = 5) -> list[tuple[int, float]]
         pool = (candidates * (n // max(len(candidates), 1) + 1))[:n]
         site = replace(site, sessions=[replace(site.sessions[i], id=f"v{k}") for k, i in enumerate(pool)])
         remaining = np.array([s.energy_kwh for s in site.sessions])
-        times = []
-        for _ in range(repeats if n < 10_000 else 3):
-            started = time.perf_counter()
-            _ladeplan(site, now, list(range(len(site.sessions))), remaining, {})
-            times.append(time.perf_counter() - started)
-        rows.append((n, float(np.percentile(times, 95))))
+        forecaster = Forecaster(site, history(scale), update=False)
+        p95 = []
+        for forecast in (None, forecaster):
+            times = []
+            for _ in range(repeats if n < 10_000 else 3):
+                started = time.perf_counter()
+                _ladeplan(site, now, list(range(len(site.sessions))), remaining, {}, forecast)
+                times.append(time.perf_counter() - started)
+            p95.append(float(np.percentile(times, 95)))
+        rows.append((n, p95[0], p95[1], park_acn.adaptive_replan_time(site, now)))
     return rows
 
 
-def run() -> tuple[list[Score], list[tuple[int, float]], int]:
+def run() -> tuple[list[Score], list[tuple[int, float, float, float | None]], int]:
+    from benchmarks import park_acn
+
     days = int(os.environ.get("PARK_DAYS", "2"))
     scales = [int(n) for n in os.environ.get("PARK_SCALES", "100,1000,10000").split(",") if n]
     noisy = build(days)
@@ -181,29 +205,60 @@ def run() -> tuple[list[Score], list[tuple[int, float]], int]:
     scores = [offline(exact)]
     scores.append(simulate("ladeplan optimiser, exact departures", exact, _ladeplan))
     scores.append(simulate("ladeplan optimiser, noisy departures", noisy, _ladeplan))
+    for label, site in (("exact", exact), ("noisy", noisy)):
+        planner = partial(_ladeplan, forecast=Forecaster(site, history(exact=label == "exact")))
+        scores.append(simulate(f"ladeplan optimiser + forecast, {label} departures", site, planner))
     scores += [simulate(f"{name}, noisy departures", noisy, _baseline(rule)) for name, rule in BASELINES.items()]
+    scores += park_acn.scores(noisy)
     return scores, replan_times(scales), days
 
 
-def table(result: tuple[list[Score], list[tuple[int, float]], int]) -> str:
+def _cost_verdict(row: Score, baselines: list[Score]) -> str:
+    """Whether ``row`` is cheaper per kWh than each baseline while delivering at least its energy."""
+    rate = row.cost_eur / max(row.energy_kwh, 1e-9)
+    won: list[tuple[float, float]] = []
+    lost = []
+    for base in baselines:
+        cheaper = rate / (base.cost_eur / max(base.energy_kwh, 1e-9)) - 1
+        energy = row.energy_kwh / max(base.energy_kwh, 1e-9) - 1
+        if cheaper < 0 and energy >= -1e-9:
+            won.append((cheaper, energy))
+            continue
+        why = f", breaking the limit in {base.violations} slots" if base.violations else ""
+        name = base.name.removesuffix(", noisy departures")
+        lost.append(f"{name} (EUR/kWh {cheaper:+.1%}, energy {energy:+.2%}{why})")
+    line = f"  {row.name}: yes vs {len(won)} of {len(baselines)}"
+    if won:
+        line += f" (EUR/kWh {max(w[0] for w in won):+.1%} or less, energy {min(w[1] for w in won):+.2%} or more)"
+    return line + (f"; no vs {', '.join(lost)}" if lost else "")
+
+
+def table(result: tuple[list[Score], list[tuple[int, float, float, float | None]], int]) -> str:
     scores, times, days = result
     bound = scores[0]
     per_kwh = bound.cost_eur / bound.energy_kwh
     lines = [
         f"PARK: 200 charge points, 400 kW with office base load, {days} days, {bound.requested_kwh:,.0f} kWh requested",
-        f"{'algorithm':<40} {'energy':>8} {'viol':>5} {'EUR/kWh':>8} {'vs min':>7} {'peak kW':>8} {'Jain':>6}"
-        f" {'msg/veh-h':>9} {'p95 s':>6}",
+        f"{'algorithm':<48} {'energy':>8} {'viol':>5} {'EUR':>8} {'EUR/kWh':>8} {'vs min':>7} {'peak kW':>8}"
+        f" {'Jain':>6} {'msg/veh-h':>9} {'p95 s':>6}",
     ]
     for s in scores:
         rate = s.cost_eur / max(s.energy_kwh, 1e-9)
         p95 = f"{s.replan_p95_s:.3f}" if s.replan_p95_s is not None else "-"
         lines.append(
-            f"{s.name:<40} {s.energy_kwh / bound.energy_kwh:>7.2%} {s.violations:>5} {rate:>8.4f}"
+            f"{s.name:<48} {s.energy_kwh / bound.energy_kwh:>7.2%} {s.violations:>5} {s.cost_eur:>8,.0f} {rate:>8.4f}"
             f" {rate / per_kwh - 1:>+7.2%} {s.peak_kw:>8.1f} {s.jain:>6.3f}"
             f" {s.messages_per_vehicle_hour:>9.2f} {p95:>6}"
         )
-    lines.append("replanning time (ladeplan optimiser, one replan):")
-    lines += [f"  {n:>6,} vehicles  p95 {seconds:.3f} s" for n, seconds in times]
+    baselines = [s for s in scores if not s.name.startswith(("ladeplan", "offline"))]
+    lines.append("cheaper per kWh than the baseline while delivering at least its energy?")
+    lines += [_cost_verdict(s, baselines) for s in scores if s.name.startswith("ladeplan")]
+    if times:
+        lines.append("replanning time (one replan, p95): ladeplan optimiser without / with forecast; ACN adaptive QC")
+        lines += [
+            f"  {n:>6,} vehicles  {plain:.3f} s / {forecast:.3f} s; " + ("-" if acn is None else f"{acn:.3f} s")
+            for n, plain, forecast, acn in times
+        ]
     return "\n".join(lines)
 
 

@@ -1,8 +1,23 @@
 """The PARK site: 200 charge points on a 400 kW connection beside an office, a week of parkers.
 
-Deterministic (fixed seed). Four kinds of parkers share the charge points: short daytime stops,
-commuters, overnight and multi-day parkers. Each car declares a departure that is off by a normal
-error (sd 45 min, the "departures known only with noise" of the issue); ``actual`` is when it goes.
+Deterministic (fixed seed). Four kinds of parkers arrive as a Poisson process over the time of day,
+each kind with its own daily rate, arrival-time, stay and energy distributions (``KINDS``); an
+arriving car takes a free charge point or, if all 200 are taken, drives on. Parameters follow
+published session statistics rather than what suits the scheduler:
+
+- commuters: workplace data (ACN-Data, Caltech/JPL, Lee et al. 2019) has a sharp 7-9 h arrival
+  peak, stays of 8-9 h and a median of about 10 kWh per session;
+- short daytime stops: public/visitor sessions of 1-3 h with a few kWh;
+- overnight: residents and evening parkers arriving 17-21 h, staying 10-14 h with 10-20 kWh
+  (Dutch public-charging data such as ElaadNL's shows this evening plug-in peak);
+- multi-day (fleet, travellers): a few a day, 1.5-3 days, 20-40 kWh.
+
+Cars charge at 11 kW on three phases (most common AC on-board charger), some at 7.4 kW on one
+phase or at 22 kW. The morning commuter wave asks for several times the connection, so the site
+is tight at its peaks, but not every charge point is taken around the clock. Each car declares a
+departure that is off by a normal error (sd 45 min, the "departures known only with noise" of the
+issue); ``actual`` is when it goes. ``build(days, seed=...)`` with another seed gives an operator's
+history of the same site (the forecast in ``park.py`` learns from one).
 """
 
 from __future__ import annotations
@@ -18,6 +33,29 @@ PER_DAY = 96
 CONNECTION_KW = 400.0
 CHARGE_POINTS = 200
 NOISE_SD_SLOTS = 3.0  # 45 minutes
+SEED = 7
+HISTORY_SEED = 1007  # the week before, for the forecast: same site, different cars
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of parker: arrivals per day (weekday, weekend) per 200 charge points, and how they stay."""
+
+    name: str
+    per_day: tuple[float, float]
+    arrival_h: tuple[float, float, float, float]  # mean, sd, earliest, latest (normal, clipped)
+    stay_h: tuple[float, float, float, float]  # the same for the stay
+    energy_kwh: tuple[float, float, float]  # lognormal median, sigma, cap
+
+
+KINDS = (
+    Kind("commuter", (145.0, 15.0), (8.25, 0.9, 6.0, 11.0), (8.75, 1.0, 5.0, 11.0), (10.0, 0.5, 40.0)),
+    Kind("short stop", (70.0, 50.0), (13.0, 2.6, 8.0, 19.0), (1.6, 0.7, 0.5, 4.0), (6.0, 0.5, 25.0)),
+    Kind("overnight", (50.0, 40.0), (18.75, 1.25, 16.0, 22.5), (12.5, 1.5, 9.0, 16.0), (14.0, 0.45, 50.0)),
+    Kind("multi-day", (5.0, 5.0), (13.0, 4.0, 6.0, 21.0), (54.0, 12.0, 36.0, 72.0), (25.0, 0.35, 60.0)),
+)
+POWER = ((7.4, 1), (11.0, 3), (22.0, 3))  # kW, phases
+POWER_SHARE = (0.2, 0.7, 0.1)
 
 
 @dataclass(frozen=True)
@@ -38,6 +76,7 @@ class Site:
     base_kw: FloatArray
     price: FloatArray
     sessions: list[Session]
+    turned_away: int = 0  # cars that found every charge point taken
 
 
 def _base_load(slots: int) -> FloatArray:
@@ -54,52 +93,57 @@ def _price(slots: int) -> FloatArray:
     return np.where((hour >= 22) | (hour < 6), 0.18, np.where((hour >= 17) & (hour < 20), 0.40, 0.28))
 
 
-def _kind(rng: np.random.Generator, day: int, hour: float) -> tuple[float, float, float] | None:
-    """(arrival hour, stay hours, energy kWh) of the next parker at a free charge point, or None."""
-    weekday = day % 7 < 5
-    pick = rng.random()
-    if hour < 9 and weekday and pick < 0.45:  # commuter
-        return 7 + rng.random() * 2, 7.5 + rng.random() * 2, 8 + rng.random() * 20
-    if 8 <= hour < 17 and pick < 0.55:  # short daytime stop
-        return hour + rng.random() * 2, 0.75 + rng.random() * 2.25, 3 + rng.random() * 12
-    if 16 <= hour < 22 and pick < 0.5:  # overnight
-        return 17 + rng.random() * 4, 10 + rng.random() * 4, 15 + rng.random() * 35
-    if pick < 0.04:  # multi-day
-        return hour, 36 + rng.random() * 36, 30 + rng.random() * 40
-    return None
+def _clipped(rng: np.random.Generator, spec: tuple[float, float, float, float], n: int) -> FloatArray:
+    mean, sd, low, high = spec
+    return np.clip(rng.normal(mean, sd, n), low, high)
 
 
-def build(days: int, seed: int = 7, scale: int = 1) -> Site:
-    """The site for ``days`` days; ``scale`` multiplies charge points and connection (for timing)."""
+def _arrivals(rng: np.random.Generator, days: int, scale: int) -> list[tuple[int, int, float, float, float]]:
+    """(arrival slot, stay slots, kWh, max kW, phases) of every car that comes, in arrival order."""
+    cars = []
+    for day in range(days):
+        weekend = day % 7 >= 5
+        for kind in KINDS:
+            n = int(rng.poisson(kind.per_day[weekend] * scale))
+            arrive = _clipped(rng, kind.arrival_h, n)
+            stay = _clipped(rng, kind.stay_h, n)
+            median, sigma, cap = kind.energy_kwh
+            energy = np.minimum(median * np.exp(rng.normal(0.0, sigma, n)), cap)
+            power = rng.choice(len(POWER), size=n, p=POWER_SHARE)
+            for k in range(n):
+                slot = day * PER_DAY + int(arrive[k] / SLOT_HOURS)
+                kw, phases = POWER[power[k]]
+                cars.append((slot, max(2, int(stay[k] / SLOT_HOURS)), float(energy[k]), kw, float(phases)))
+    cars.sort(key=lambda car: car[0])
+    return cars
+
+
+def build(days: int, seed: int = SEED, scale: int = 1) -> Site:
+    """The site for ``days`` days; ``scale`` multiplies charge points, arrivals and connection (for timing)."""
     rng = np.random.default_rng(seed)
     slots = days * PER_DAY
+    free_at = np.zeros(CHARGE_POINTS * scale, dtype=np.int64)  # slot each charge point is free again
     sessions: list[Session] = []
-    power_choices = [(7.4, 1), (11.0, 3), (11.0, 3), (22.0, 3)]
-    for point in range(CHARGE_POINTS * scale):
-        free = 0
-        while free < slots:
-            kind = _kind(rng, free // PER_DAY, (free % PER_DAY) * SLOT_HOURS)
-            if kind is None:
-                free += 2
-                continue
-            arrive_h, stay_h, energy = kind
-            arrival = max(free, int(np.ceil((free // PER_DAY) * PER_DAY + arrive_h / SLOT_HOURS)))
-            departure = arrival + max(2, int(stay_h / SLOT_HOURS))
-            if arrival >= slots:
-                break
-            max_kw, phases = power_choices[rng.integers(len(power_choices))]
-            noise = int(np.round(rng.normal(0, NOISE_SD_SLOTS)))
-            sessions.append(
-                Session(
-                    id=f"cp{point}-{len(sessions)}",
-                    arrival=arrival,
-                    departure=departure,
-                    declared=max(arrival + 1, departure + noise),
-                    energy_kwh=round(float(energy), 2),
-                    max_power_kw=max_kw,
-                    min_power_kw=round(6 * 230 * phases / 1000, 2),
-                )
+    turned_away = 0
+    for arrival, stay, energy, max_kw, phases in _arrivals(rng, days, scale):
+        point = int(np.argmin(free_at))
+        if free_at[point] > arrival:
+            turned_away += 1
+            continue
+        departure = arrival + stay
+        free_at[point] = departure
+        noise = int(np.round(rng.normal(0, NOISE_SD_SLOTS)))
+        sessions.append(
+            Session(
+                id=f"cp{point}-{len(sessions)}",
+                arrival=arrival,
+                departure=departure,
+                declared=max(arrival + 1, departure + noise),
+                energy_kwh=round(energy, 2),
+                max_power_kw=max_kw,
+                min_power_kw=round(6 * 230 * phases / 1000, 2),
             )
-            free = departure + int(rng.integers(1, 8))
+        )
     base = _base_load(slots)
-    return Site(slots, np.maximum(CONNECTION_KW * scale - base * scale, 0.0), base * scale, _price(slots), sessions)
+    capacity = np.maximum(CONNECTION_KW * scale - base * scale, 0.0)
+    return Site(slots, capacity, base * scale, _price(slots), sessions, turned_away)

@@ -39,6 +39,8 @@ def stack(database_url: str, stack_amqp_url: str, tmp_path_factory: pytest.TempP
         "GATEWAY_DECISION_TIMEOUT_S": "3",
         # Last-seen batches every second instead of 30 s, so tests see them in masterdata's status.
         "GATEWAY_LAST_SEEN_FLUSH_S": "1",
+        # 5-second planning slots let the smart charging test watch whole plans play out in a minute.
+        "EMS_SLOT_SECONDS": "5",
     }
     services = {s.name: replace(s, port=free_port()) for s in SERVICES}
     running = Stack(env, services, tmp_path_factory.mktemp("stack-logs"))

@@ -22,6 +22,7 @@ from ocpp.v201 import call as v201_call
 from ocpp.v201 import call_result as v201_result
 from ocpp.v201.enums import Action as V201Action
 
+from ladeplan.simulator.smart_charging import ProfileBook
 from ladeplan.simulator.station2 import Station2
 from ladeplan.simulator.station16 import Station16
 
@@ -31,13 +32,15 @@ def now_iso() -> str:
 
 
 class Sim16(Station16, V16ChargePoint):
-    """A 1.6J charge point: accepts remote start/stop and charging profiles and remembers them."""
+    """A 1.6J charge point: accepts remote start/stop and charging profiles, remembers them and
+    limits its cars by them (``book``, see ``smart_charging.py``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.remote_starts: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.remote_stops: asyncio.Queue[int] = asyncio.Queue()
         self.profiles: list[dict[str, Any]] = []
+        self.book = ProfileBook()
 
     @on(V16Action.remote_start_transaction)
     async def on_remote_start(self, id_tag: str, **kwargs: Any) -> v16_result.RemoteStartTransaction:
@@ -52,6 +55,7 @@ class Sim16(Station16, V16ChargePoint):
     @on(V16Action.set_charging_profile)
     async def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any]) -> Any:
         self.profiles.append({"connector_id": connector_id, **cs_charging_profiles})
+        self.book.add(connector_id, cs_charging_profiles)
         return v16_result.SetChargingProfile(status="Accepted")
 
     async def boot(self) -> Any:
@@ -155,13 +159,15 @@ def _signed_16(signed_data: str, context: str) -> dict[str, str]:
 
 
 class Sim201(Station2, V201ChargePoint):
-    """A 2.0.1 charging station with one EVSE, answering RequestStart/Stop and SetChargingProfile."""
+    """A 2.0.1 charging station with one EVSE, answering RequestStart/Stop and SetChargingProfile;
+    its cars draw within the profiles it holds (``book``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.remote_starts: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.remote_stops: asyncio.Queue[str] = asyncio.Queue()
         self.profiles: list[dict[str, Any]] = []
+        self.book = ProfileBook()
         self.seq_no = 0
 
     @on(V201Action.request_start_transaction)
@@ -177,6 +183,7 @@ class Sim201(Station2, V201ChargePoint):
     @on(V201Action.set_charging_profile)
     async def on_set_charging_profile(self, evse_id: int, charging_profile: dict[str, Any]) -> Any:
         self.profiles.append({"evse_id": evse_id, **charging_profile})
+        self.book.add(evse_id, charging_profile)
         return v201_result.SetChargingProfile(status="Accepted")
 
     async def boot(self) -> Any:

@@ -2,7 +2,9 @@
 
 Seeded through the operator API like an operator would, then each charge point runs sessions in
 a loop with realistic meter values, so a newcomer sees sessions happen end to end. The 2.0.1
-charge points' meters sign their begin and end readings (OCMF), so their receipts verify.
+charge points' meters sign their begin and end readings (OCMF), so their receipts verify, and
+their cars tell the EMS their energy and departure (NotifyEVChargingNeeds). Every car draws
+within the charging profiles its charge point holds (the smart charging plan).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -86,9 +89,10 @@ async def seed(masterdata_url: str, api_key: str) -> None:
 async def _session_16(sim: Sim16, cp: DemoChargePoint, rng: random.Random, meter: int) -> int:
     await sim.authorize(cp.token)
     started = await sim.start_transaction(1, cp.token, meter)
-    power_w = rng.choice([3700.0, 7400.0, 11000.0])
+    car_w = rng.choice([3700.0, 7400.0, 11000.0])
     for _ in range(rng.randint(3, 8)):
         await asyncio.sleep(5)
+        power_w = min(car_w, sim.book.limit_w(datetime.now(UTC), 1, str(started.transaction_id)))
         meter += int(power_w * 5 / 3600 * 60)  # the demo clock runs 60x faster than the wall clock
         await sim.meter_values(1, started.transaction_id, meter, power_w)
     await sim.stop_transaction(started.transaction_id, meter, cp.token)
@@ -100,6 +104,13 @@ async def _session_201(
 ) -> int:
     """A session whose begin and end readings the meter signs (OCMF, key sent along): receipts verify them."""
     tx = f"{cp.id}-{number}-{rng.randrange(1 << 30):x}"
+    car_w = rng.choice([3700.0, 7400.0, 11000.0])
+    # ISO 15118 negotiates before the transaction starts: the EMS plans this car with its own demand.
+    await sim.notify_ev_charging_needs(
+        energy_wh=rng.choice([5000, 10000, 20000]),
+        max_current_a=max(6, round(car_w / 690)),  # A per phase on three phases
+        departure_in_s=rng.choice([1, 2, 4]) * 3600,
+    )
     await sim.transaction_event(
         "Started",
         tx,
@@ -109,9 +120,9 @@ async def _session_201(
         id_token=cp.token,
         signed_meter_value=signer.signed_meter_value(signer.begin(meter, token=cp.token)),
     )
-    power_w = rng.choice([3700.0, 7400.0, 11000.0])
     for _ in range(rng.randint(3, 8)):
         await asyncio.sleep(5)
+        power_w = min(car_w, sim.book.limit_w(datetime.now(UTC), 1, tx))
         meter += int(power_w * 5 / 3600 * 60)
         await sim.transaction_event("Updated", tx, trigger_reason="MeterValuePeriodic", energy_wh=meter)
     await sim.transaction_event(

@@ -40,7 +40,9 @@ class PlanUpdated(Contract):
     price_eur_per_kwh: list[float]
     sessions: list[PlannedSession]
     charge_point_cap_kw: float = Field(
-        ge=0, description="The standing charge-point-max limit each charge point of the location holds."
+        ge=0,
+        description="Each charge point's cap after the plan's horizon, for good (its equal share of the limit); "
+        "within the horizon its cap is the planned power of its sessions.",
     )
     energy_kwh: float = Field(ge=0, description="Energy the plan delivers over its horizon.")
     cost_eur: float

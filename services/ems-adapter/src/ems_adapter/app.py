@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from faststream.rabbit import ExchangeType, RabbitExchange
 
@@ -15,11 +16,16 @@ from ems_adapter import repository as repo
 from ems_adapter.config import SCHEMA, SERVICE, Settings
 from ems_adapter.handlers.api import api
 from ems_adapter.handlers.bus import bind_transaction_events, register_bus_handlers
-from ems_adapter.state import BROKER, POOL, QUERIES, REPLANNER, SETTINGS
+from ems_adapter.handlers.oscp import routes as oscp_routes
+from ems_adapter.oscp_client import OscpClient
+from ems_adapter.state import BROKER, EXTERNAL, OSCP, POOL, QUERIES, REPLANNER, SETTINGS
 from ems_adapter.use_cases.demand import Demand
+from ems_adapter.use_cases.external import ExternalEms
+from ems_adapter.use_cases.oscp import Oscp
 from ems_adapter.use_cases.planning import Planning
 from ems_adapter.use_cases.queries import PlanQueries
 from ems_adapter.use_cases.replanner import Replanner
+from ems_adapter.use_cases.sources import PlanSources
 from ladeplan_contracts.names import COMMANDS_EXCHANGE
 from ladeplan_platform.bus import declare_topology, make_broker
 from ladeplan_platform.commands import CommandClient
@@ -37,6 +43,8 @@ async def create_app(settings: Settings | None = None) -> web.Application:
     """The ems-adapter app; ``settings`` default to the environment."""
     settings = settings or Settings()
     app = operator_api_app(api, settings.operator_keys)
+    if settings.oscp_enabled:
+        app.add_routes(oscp_routes)  # authenticated by OSCP tokens, not operator keys (not under /api/)
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _planning])
     add_dependency_health(app, pool=lambda: app[POOL], broker=lambda: app[BROKER])
@@ -64,8 +72,21 @@ async def _planning(app: web.Application) -> AsyncIterator[None]:
     await rpc.start()
     broker = make_broker(settings, SERVICE)
     relay = OutboxRelay(pool, broker)
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.oscp_request_timeout_s))
+
+    def request_replan(location_id: str) -> None:  # the replanner needs planning, which needs the link first
+        replanner.request(location_id)
+
+    oscp = Oscp(pool, OscpClient(http), settings, request_replan) if settings.oscp_enabled else None
+    sources = PlanSources(settings, settings.tariff, oscp)
     planning = Planning(
-        pool, CommandClient(rpc), settings.tariff, on_commit=relay.wake, command_timeout_s=settings.command_timeout_s
+        pool,
+        CommandClient(rpc),
+        settings.tariff,
+        on_commit=relay.wake,
+        command_timeout_s=settings.command_timeout_s,
+        slot_seconds=settings.ems_slot_seconds,
+        sources=sources,
     )
 
     async def locations_with_sessions() -> list[str]:
@@ -74,12 +95,16 @@ async def _planning(app: web.Application) -> AsyncIterator[None]:
 
     replanner = Replanner(planning.replan, locations_with_sessions, interval_s=settings.ems_replan_interval_s)
     register_bus_handlers(broker, Demand(pool, replanner.request))
+    app[EXTERNAL] = ExternalEms(pool, settings, sources, replanner.request)
     await broker.connect()
     await declare_topology(broker)
     await bind_transaction_events(broker)
     await broker.declare_exchange(COMMANDS)
     relay.start()
     replanner.start()
+    if oscp is not None:
+        await oscp.start()
+        app[OSCP] = oscp
     await broker.start()
     app[BROKER] = broker
     app[REPLANNER] = replanner
@@ -90,6 +115,9 @@ async def _planning(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await broker.stop()
+        if oscp is not None:
+            await oscp.stop()
         await replanner.stop()
         await relay.stop()
         await rpc.close()
+        await http.close()

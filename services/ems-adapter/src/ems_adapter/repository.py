@@ -141,8 +141,13 @@ async def load_location(conn: asyncpg.Connection, location_id: str) -> Location 
     return Location(location_id, row["timezone"], row["grid_limit_kw"], units)
 
 
-async def lock_active_sessions(conn: asyncpg.Connection, location_id: str) -> list[PlannedSession]:
-    """The location's running sessions with their EV needs, locked until the caller's transaction ends."""
+async def lock_active_sessions(
+    conn: asyncpg.Connection, location_id: str, *, lock: bool = True
+) -> list[PlannedSession]:
+    """The location's running sessions with their EV needs, locked until the caller's transaction ends.
+
+    ``lock=False`` only reads (the demand API must not wait for, or hold up, a replan).
+    """
     rows = await conn.fetch(
         f"""
         SELECT s.*, (c.connectors ->> s.connector_id::text)::double precision AS connector_max_kw,
@@ -154,7 +159,7 @@ async def lock_active_sessions(conn: asyncpg.Connection, location_id: str) -> li
              AND n.received_at >= s.started_at - interval '{NEEDS_BEFORE_START}'
         WHERE c.location_id = $1 AND s.ended_at IS NULL
         ORDER BY s.started_at, s.session_id
-        FOR UPDATE OF s
+        {"FOR UPDATE OF s" if lock else ""}
         """,
         location_id,
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
+from ems_adapter.domain.caps import site_kw, steps, within
 from ladeplan_contracts.events import (
     ChargePointCreated,
     Connector,
@@ -70,7 +72,7 @@ async def test_sessions_get_a_plan_within_the_limit_a_site_cap_and_tx_profiles(
     assert sum(s["power_kw"][0] for s in plan["sessions"]) == pytest.approx(LIMIT_KW, abs=0.01)  # nothing idle now
     assert plan["charge_point_cap_kw"] == LIMIT_KW / 2
 
-    # What the charge points hold: a standing cap each (EVSE 0) and a TxProfile per transaction.
+    # What the charge points hold: a scheduled cap each (EVSE 0) and a TxProfile per transaction.
     async def held():
         caps = {p: [c.profile for c in gateway.of(p) if c.profile.purpose == "charge_point_max"] for p in points}
         txs = {c.profile.transaction_ref: c for p in points for c in gateway.of(p) if c.profile.purpose == "tx"}
@@ -79,11 +81,24 @@ async def test_sessions_get_a_plan_within_the_limit_a_site_cap_and_tx_profiles(
     caps, txs = await eventually(held)
     for point in points:
         cap = caps[point][-1]
-        assert (cap.unit, cap.start, cap.duration_s) == ("A", None, None)
-        assert cap.periods[0].limit == pytest.approx(LIMIT_KW * 1000 / 2 / VOLTS_3_PHASES, abs=0.1)
+        assert (cap.unit, cap.kind, cap.duration_s) == ("A", "absolute", None)
+        assert cap.start is not None
+        assert cap.start <= datetime.now(UTC)
+        # After the plan's horizon every charge point falls back to its equal share, for good.
+        assert cap.periods[-1].limit == pytest.approx(LIMIT_KW * 1000 / 2 / VOLTS_3_PHASES, abs=0.1)
         assert [c.evse_id for c in gateway.of(point) if c.profile.purpose == "charge_point_max"][-1] == 0
-    first_kw = sum(txs[f"tx-{s}"].profile.periods[0].limit * VOLTS_3_PHASES / 1000 for s in sessions)
-    assert first_kw <= LIMIT_KW  # rounded down to 0.1 A: the profiles keep the limit the plan keeps
+
+    # The caps carry the limit (the TxProfiles only the plan): whatever the charge points hold adds
+    # up to at most the limit at every moment from now on, and once the replans of the three
+    # arrivals have gone out, the caps hand out the whole limit now.
+    async def settled():
+        latest = [[c.profile for c in gateway.of(p) if c.profile.purpose == "charge_point_max"][-1] for p in points]
+        now = np.array([datetime.now(UTC).timestamp()])
+        return latest if site_kw([steps(cap) for cap in latest], now)[0] >= LIMIT_KW - 2 else None
+
+    held_caps = await eventually(settled)
+    assert within([steps(cap) for cap in held_caps], LIMIT_KW, datetime.now(UTC))
+    assert {txs[f"tx-{s}"].profile.unit for s in sessions} == {"A"}
 
     # The operator API serves the same plan.
     answer = await client.get(f"/api/v1/locations/{location}/plan", headers=auth)
@@ -133,7 +148,9 @@ async def test_the_api_wants_a_key_and_knows_unknown_locations(client, auth):
     health = await client.get("/health")
     assert await health.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
     paths = (await (await client.get("/api/v1/openapi.json")).json())["paths"]
-    assert set(paths) == {"/api/v1/locations/{location_id}/plan"}
+    assert set(paths) == {"/api/v1/locations/{location_id}/plan", "/api/v1/locations/{location_id}/demand"}
+    # Without OSCP_GROUPS there is no OSCP endpoint.
+    assert (await client.post("/oscp/fp/2.0/heartbeat", json={})).status == 404
 
 
 def _latest(plans, location):

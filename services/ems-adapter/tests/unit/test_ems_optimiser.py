@@ -113,7 +113,15 @@ def test_every_planner_keeps_every_hard_rule(vehicles, capacity, price):
     problem = site(capacity, price, vehicles)
 
     quiet_site = np.zeros(len(capacity))
-    for planner in (solve, solve_compressed, replan, lambda p: replan(p, forecast_kw=quiet_site)):
+    busy_evening = [VehicleDemand("expected", 4, 10, 30.0, 20.0)]
+    planners = (
+        solve,
+        solve_compressed,
+        replan,
+        lambda p: replan(p, forecast_kw=quiet_site),
+        lambda p: replan(p, expected=busy_evening),
+    )
+    for planner in planners:
         assert check_plan(problem, planner(problem)) == [], planner
 
 
@@ -155,3 +163,23 @@ def test_a_forecast_of_a_busy_night_makes_the_car_charge_now():
     plan = replan(problem, forecast_kw=np.array([0.0, 0.0, 22.0, 22.0]))
 
     assert plan.row("a")[0] == pytest.approx(11.0)
+
+
+@pytest.mark.parametrize("energy", [2.8, 2.9, 3.0, 5.6, 6.25])
+def test_no_car_is_left_a_remainder_below_one_minimum_slot(energy):
+    # A remainder under 4.14 kW x 15 min can never be delivered: finish now or leave a full minimum slot.
+    problem = site([11, 11, 11, 11], [0.3] * 4, [VehicleDemand("a", 0, 4, energy, 11.0, 4.14)])
+
+    plan = replan(problem)
+
+    left = energy - plan.row("a")[0] * 0.25
+    assert left <= 1e-6 or left >= 4.14 * 0.25 - 1e-6
+    assert check_plan(problem, plan) == []
+
+
+def test_a_car_that_can_finish_now_does_so_rather_than_strand_a_remainder():
+    problem = site([22, 22], [0.3, 0.3], [VehicleDemand("a", 0, 2, 3.0, 22.0, 4.14)])
+
+    plan = replan(problem)
+
+    assert plan.row("a").tolist() == pytest.approx([12.0, 0.0])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ems_adapter.domain.profiles import Electrical, significant_change, site_cap_kw, site_cap_profile, tx_profile
+from ems_adapter.domain.profiles import Electrical, significant_change, site_cap_kw, tx_profile
 
 pytestmark = pytest.mark.unit
 
@@ -28,10 +28,10 @@ def test_watts_need_no_phases():
     assert profile.periods[0].number_phases is None
 
 
-def test_the_site_cap_is_the_worst_moment_shared_by_every_charge_point():
-    cap = site_cap_profile(1, site_cap_kw(220.0, 200), Electrical(unit="W"))
-
-    assert (cap.purpose, cap.start, cap.duration_s, cap.periods[0].limit) == ("charge_point_max", None, None, 1100.0)
+def test_the_fallback_share_is_the_worst_moment_shared_by_every_charge_point():
+    assert site_cap_kw(220.0, 200) == 1.1
+    assert site_cap_kw(-5.0, 3) == 0.0
+    assert site_cap_kw(10.0, 0) == 10.0
 
 
 def test_only_a_noticeable_change_in_the_next_hour_is_resent():

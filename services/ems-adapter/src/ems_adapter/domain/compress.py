@@ -12,17 +12,23 @@ form one group. A group's power is split between its members in proportion to th
 each member gets the same share of its request (fair), and the split is always feasible if the
 group's power stays below ``max_power * group_energy / largest_member_energy``, the bound we give
 the LP. That bound costs flexibility only at full power, by at most a factor ``BAND``.
+
+Expected cars (a forecast's pseudo-vehicles, ``expected``) are merged per block window into one
+unit each, with windows rounded *outwards*: a forecast has no minimum power and no car to cut
+off, and a short stay rounded inwards would vanish and reserve nothing. They take capacity in the
+LP at a lower energy weight (``optimiser.EXPECTED_WEIGHT``) and are dropped from the plan.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from .model import FloatArray, Plan, SiteProblem, empty_plan
+from .model import FloatArray, Plan, SiteProblem, VehicleDemand, empty_plan
 from .optimiser import Units, finish, solve_units
 
 BAND = 1.1
@@ -40,7 +46,9 @@ def block_starts(problem: SiteProblem) -> npt.NDArray[np.int64]:
     return np.array(sorted(cuts), dtype=np.int64)
 
 
-def solve_compressed(problem: SiteProblem, *, time_limit_s: float = 60.0) -> Plan:
+def solve_compressed(
+    problem: SiteProblem, *, expected: Sequence[VehicleDemand] = (), time_limit_s: float = 60.0
+) -> Plan:
     """A feasible plan for ``problem`` from the coarse problem (see module doc)."""
     if not problem.vehicles or problem.slots == 0:
         return empty_plan(problem)
@@ -68,24 +76,44 @@ def solve_compressed(problem: SiteProblem, *, time_limit_s: float = 60.0) -> Pla
     group_energy = np.array([energy[group].sum() for group in members])
     largest = np.array([energy[group].max() for group in members])
     previous = _previous_share(problem, members, bounds, block_of_slot) if problem.previous_kw else None
+    forecast = _expected_units(problem, expected, bounds)
+    if previous is not None:
+        previous = np.vstack([previous, np.zeros((len(forecast), previous.shape[1]))])
+    group_max = np.array([key[2] for key in keys]) * group_energy / np.maximum(largest, 1e-12)
     units = Units(
         hours=hours,
         capacity_kw=capacity,
         base_kw=base,
         price=price,
-        first=np.array([key[0] for key in keys], dtype=np.int64),
-        end=np.array([key[1] for key in keys], dtype=np.int64),
-        energy_kwh=group_energy,
-        max_kw=np.array([key[2] for key in keys]) * group_energy / np.maximum(largest, 1e-12),
+        first=np.array([key[0] for key in keys] + [key[0] for key in forecast], dtype=np.int64),
+        end=np.array([key[1] for key in keys] + [key[1] for key in forecast], dtype=np.int64),
+        energy_kwh=np.concatenate([group_energy, [value[0] for value in forecast.values()]]),
+        max_kw=np.concatenate([group_max, [value[1] for value in forecast.values()]]),
         previous_share=previous,
+        expected=np.arange(len(keys) + len(forecast)) >= len(keys),
     )
-    group_power = solve_units(units, time_limit_s=time_limit_s)
+    group_power = solve_units(units, time_limit_s=time_limit_s)[: len(keys)]
 
     power = np.zeros((len(problem.vehicles), problem.slots))
     for group, row in zip(members, group_power, strict=True):
         share = energy[group] / energy[group].sum()
         power[group] = share[:, None] * row[block_of_slot][None, :]
     return finish(problem, power)
+
+
+def _expected_units(
+    problem: SiteProblem, expected: Sequence[VehicleDemand], bounds: npt.NDArray[np.int64]
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """(first block, end block) -> (kWh, kW) of the expected cars with that window, rounded outwards."""
+    units: dict[tuple[int, int], tuple[float, float]] = {}
+    for vehicle in expected:
+        first, end = problem.window(vehicle)
+        if vehicle.energy_kwh <= 0 or end <= first or vehicle.max_power_kw <= 0:
+            continue
+        key = (int(np.searchsorted(bounds, first, side="right")) - 1, int(np.searchsorted(bounds, end, side="left")))
+        kwh, kw = units.get(key, (0.0, 0.0))
+        units[key] = (kwh + vehicle.energy_kwh, kw + vehicle.max_power_kw)
+    return units
 
 
 def _previous_share(

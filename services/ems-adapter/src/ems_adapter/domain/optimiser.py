@@ -32,6 +32,10 @@ from .model import FloatArray, Plan, SiteProblem, empty_plan
 
 # Energy outranks cost: an extra kWh is worth this many times the dearest price (see module doc).
 ENERGY_OVER_PRICE = 100.0
+# A kWh for a car that is only expected (forecast) counts half as much as one for a car that is
+# here: still 50 times the dearest price, so the plan never defers a real car's energy into
+# capacity the expected cars need just to save money, but never sacrifices a real car's kWh to them.
+EXPECTED_WEIGHT = 0.5
 # Peak, fairness and the tie-breakers, as fractions of the mean cost of one kW for one slot.
 PEAK_WEIGHT = 1e-2
 FAIRNESS_WEIGHT = 1e-2
@@ -56,6 +60,7 @@ class Units:
     energy_kwh: FloatArray
     max_kw: FloatArray
     previous_share: FloatArray | None = None  # per unit x slot: last plan / max power
+    expected: npt.NDArray[np.bool_] | None = None  # per unit: a forecast, not a car (EXPECTED_WEIGHT, no fairness)
 
 
 def solve_units(units: Units, *, time_limit_s: float = 60.0) -> FloatArray:
@@ -74,13 +79,17 @@ def solve_units(units: Units, *, time_limit_s: float = 60.0) -> FloatArray:
 
     # Objective (maximised) per x column: energy reward - cost + tie-breakers.
     dt = hours[slot]
-    gain = dt * (ENERGY_OVER_PRICE * max(float(np.max(np.abs(price))), 1e-3) - price[slot])
+    reward = np.full(n, ENERGY_OVER_PRICE * max(float(np.max(np.abs(price))), 1e-3))
+    real = np.ones(n, dtype=bool) if units.expected is None else ~units.expected
+    reward[~real] *= EXPECTED_WEIGHT
+    gain = dt * (reward[vehicle] - price[slot])
     gain += EARLINESS_WEIGHT * unit * (1.0 - slot / slots)
     if units.previous_share is not None:
         gain += STICKINESS_WEIGHT * unit * units.previous_share[vehicle, slot]
-    fair_weight = FAIRNESS_WEIGHT * unit * max(float(energy.sum()) / float(hours.sum()), 1.0)
-    # Fairness counts shares of what each unit could take at most, or one short stay would pin f near 0.
-    reachable = np.minimum(energy, np.bincount(vehicle, weights=pmax[vehicle] * dt, minlength=n))
+    fair_weight = FAIRNESS_WEIGHT * unit * max(float(energy[real].sum()) / float(hours.sum()), 1.0)
+    # Fairness counts shares of what each unit could take at most, or one short stay would pin f near 0;
+    # expected cars are not served by this plan, so they are left out (a zero row bound).
+    reachable = np.where(real, np.minimum(energy, np.bincount(vehicle, weights=pmax[vehicle] * dt, minlength=n)), 0.0)
 
     # Columns: x (cols), P, f. Rows: energy (n), capacity (slots), peak (slots), fairness (n).
     # Each x column has exactly four entries in increasing row order, so CSC is built by stacking.

@@ -2,8 +2,9 @@
 
 - A TxProfile per transaction carries the vehicle's plan from now on, one period per run of equal
   setpoints, in W or in A per phase as the charge point accepts.
-- A charge-point-max profile caps every charge point at its share of the connection's worst
-  moment, so the site stays under its limit even when the backend is gone and TxProfiles expire.
+- A charge-point-max profile caps every charge point at its part of the plan, then at its equal
+  share of the connection (``caps.py``), so the site stays under its limit even when the backend
+  is gone and TxProfiles expire.
 - Limits are rounded down to 0.1: rounding up could exceed a limit that the plan just met.
 - A new TxProfile is only sent when the next ``lookahead`` differs noticeably from what the charge
   point already has; the replan every 15 minutes then costs no message when nothing changed.
@@ -70,20 +71,8 @@ def tx_profile(
 
 
 def site_cap_kw(worst_spare_kw: float, charge_points: int) -> float:
-    """Each charge point's share of the spare capacity at the connection's worst moment."""
+    """Each charge point's equal share of the spare capacity at the connection's worst moment."""
     return max(worst_spare_kw, 0.0) / max(charge_points, 1)
-
-
-def site_cap_profile(profile_id: int, cap_kw: float, electrical: Electrical) -> ChargingProfile:
-    """The standing charge-point-max profile (no end: it outlives any backend outage)."""
-    phases = electrical.phases if electrical.unit == "A" else None
-    return ChargingProfile(
-        id=profile_id,
-        stack_level=SITE_CAP_STACK_LEVEL,
-        purpose="charge_point_max",
-        unit=electrical.unit,
-        periods=[ChargingSchedulePeriod(start_offset_s=0, limit=electrical.limit(cap_kw), number_phases=phases)],
-    )
 
 
 def _value_at(profile: ChargingProfile, at: datetime) -> float:

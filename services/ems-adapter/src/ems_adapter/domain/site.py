@@ -11,9 +11,13 @@ with the defaults below, so a 1.6 charge point's session is planned too:
 - the connector's maximum power (``DEFAULT_POWER_KW`` when masterdata gave none) on
   ``DEFAULT_PHASES`` phases, and the IEC 61851 minimum of 6 A per phase.
 
-Every charge point also holds a standing charge-point-max limit: the location's grid limit
-shared equally, so a backend outage cannot overload the connection. A session is planned within
-that limit too, or the charge point would cut the plan.
+The slot length is an operator setting (``EMS_SLOT_SECONDS``, 15 minutes by default): shorter
+slots follow arrivals more closely at the price of more replans and profile periods.
+
+A session is *not* clamped by a per-charge-point share of the grid limit: the plan keeps the
+limit (the sum over sessions stays within the capacity of every slot), and every charge point's
+max profile follows its part of the plan (``caps.py``), so a dense site (200 charge points on
+400 kW) still charges the cars it can.
 """
 
 from __future__ import annotations
@@ -26,12 +30,16 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from .capacity import Limit, slot_limits
 from .model import FloatArray, Plan, SiteProblem, VehicleDemand
 from .online import replan
 from .profiles import NOMINAL_VOLTAGE, site_cap_kw
 
 SLOT = timedelta(minutes=15)
-MAX_SLOTS = 3 * 96  # three days: multi-day parkers, without planning a week of empty slots
+SLOT_SECONDS = int(SLOT.total_seconds())
+# Three days at 15-minute slots: multi-day parkers, without planning a week of empty slots. A count
+# of slots, not a duration: with shorter slots the LP stays as small and the horizon shrinks.
+MAX_SLOTS = 3 * 96
 DEFAULT_ENERGY_KWH = 20.0
 DEFAULT_STAY = timedelta(hours=8)
 DEFAULT_POWER_KW = 11.0
@@ -84,20 +92,28 @@ class LocationPlan:
     price_eur_per_kwh: FloatArray
     demands: tuple[SessionDemand, ...]
     plan: Plan
-    charge_point_cap_kw: float
+    charge_point_cap_kw: float  # each charge point's cap after the plan's horizon (see caps.py)
 
 
-def demand_of(session: ActiveSession, now: datetime, cap_kw: float) -> SessionDemand:
-    """The session's demand with the module's defaults for whatever the EV did not say."""
+def demand_of(
+    session: ActiveSession, now: datetime, cap_kw: float | None = None, *, slot: timedelta = SLOT
+) -> SessionDemand:
+    """The session's demand with the module's defaults for whatever the EV did not say.
+
+    ``cap_kw`` clamps the maximum power for a caller whose charge points hold a fixed cap; the
+    built-in planner passes none (its caps follow the plan, see ``caps.py``).
+    """
     needs = session.needs or Needs()
     phases = needs.phases or DEFAULT_PHASES
     requested = needs.requested_energy_kwh if needs.requested_energy_kwh is not None else DEFAULT_ENERGY_KWH
     departure = needs.departure_at or session.started_at + DEFAULT_STAY
-    departure = max(departure, now + OVERSTAY_SLOTS * SLOT)
+    departure = max(departure, now + OVERSTAY_SLOTS * slot)
     connector = session.connector_max_kw if session.connector_max_kw is not None else DEFAULT_POWER_KW
-    maximum = min(connector, needs.max_power_kw if needs.max_power_kw is not None else connector, cap_kw)
+    maximum = min(connector, needs.max_power_kw if needs.max_power_kw is not None else connector)
+    if cap_kw is not None:
+        maximum = min(maximum, cap_kw)
     minimum = max(needs.min_power_kw or 0.0, MIN_CURRENT_A * phases * NOMINAL_VOLTAGE / 1000)
-    if minimum > maximum:  # the standing cap (or the car) leaves no legal setpoint: plan nothing
+    if minimum > maximum:  # the car (or its connector) leaves no legal setpoint: plan nothing
         maximum = minimum = 0.0
     return SessionDemand(
         session=session,
@@ -139,28 +155,37 @@ def plan_location(
     now: datetime,
     tariff: Tariff,
     timezone: str,
+    *,
+    slot_seconds: int = SLOT_SECONDS,
+    limits: Sequence[Limit] = (),
 ) -> LocationPlan:
-    """Plan every active session of a location together against its grid limit."""
-    cap = site_cap_kw(grid_limit_kw, charge_points)
-    demands = tuple(demand_of(session, now, cap) for session in sessions)
-    latest = max((demand.departure_at for demand in demands), default=now + SLOT)
-    slots = min(MAX_SLOTS, max(1, math.ceil((latest - now) / SLOT)))
+    """Plan every active session of a location together against its grid limit, on slots of ``slot_seconds``.
+
+    ``limits`` lower the grid limit for a while (an OSCP capacity forecast, see ``capacity.py``).
+    """
+    if slot_seconds <= 0:
+        raise ValueError("slot length must be positive")
+    slot = timedelta(seconds=slot_seconds)
+    demands = tuple(demand_of(session, now, slot=slot) for session in sessions)
+    latest = max((demand.departure_at for demand in demands), default=now + slot)
+    slots = min(MAX_SLOTS, max(1, math.ceil((latest - now) / slot)))
     zone = ZoneInfo(timezone)
-    price = np.array([tariff.price_at((now + k * SLOT).astimezone(zone)) for k in range(slots)])
-    capacity = np.full(slots, max(grid_limit_kw, 0.0))
+    price = np.array([tariff.price_at((now + k * slot).astimezone(zone)) for k in range(slots)])
+    capacity = slot_limits(now, slot, slots, grid_limit_kw, limits)
     vehicles = [
         VehicleDemand(
             id=demand.session.session_id,
             first_slot=0,
-            end_slot=max(1, math.floor((demand.departure_at - now) / SLOT)),
+            end_slot=max(1, math.floor((demand.departure_at - now) / slot)),
             energy_kwh=demand.remaining_kwh,
             max_power_kw=demand.max_power_kw,
             min_power_kw=demand.min_power_kw,
         )
         for demand in demands
     ]
-    problem = SiteProblem(SLOT.total_seconds() / 3600, capacity, price, vehicles)
-    return LocationPlan(now, int(SLOT.total_seconds()), capacity, price, demands, replan(problem), cap)
+    problem = SiteProblem(slot_seconds / 3600, capacity, price, vehicles)
+    fallback = site_cap_kw(grid_limit_kw, charge_points)
+    return LocationPlan(now, slot_seconds, capacity, price, demands, replan(problem), fallback)
 
 
 def delivered_kwh(

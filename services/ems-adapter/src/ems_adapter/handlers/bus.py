@@ -6,6 +6,8 @@ Queues (durable, dead-lettering into ``ladeplan.dead-letter``):
 - ``ems-adapter.sessions`` <- ``session.completed``: a departure, if ``transaction.ended`` was missed.
 - ``ems-adapter.masterdata`` <- ``masterdata.#``: locations (grid limit) and charge points.
 - ``ems-adapter.charging-needs`` <- ``chargepoint.ev_charging_needs.notified``: the EV's demand.
+- ``ems-adapter.boots`` <- ``chargepoint.boot.notified``: a charge point that was offline gets its
+  cap (replan).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from faststream.rabbit import RabbitBroker
 
 from ems_adapter.use_cases.demand import Demand
 from ladeplan_contracts.events import (
+    ChargePointBooted,
     ChargePointCreated,
     LocationCreated,
     SessionCompleted,
@@ -64,4 +67,10 @@ def register_bus_handlers(broker: RabbitBroker, demand: Demand) -> None:
         "ems-adapter.charging-needs",
         EvChargingNeedsNotified.TYPE,
         {EvChargingNeedsNotified.TYPE: (EvChargingNeedsNotified, demand.charging_needs)},
+    )
+    subscribe_events(
+        broker,
+        "ems-adapter.boots",
+        ChargePointBooted.TYPE,
+        {ChargePointBooted.TYPE: (ChargePointBooted, demand.charge_point_booted)},
     )

@@ -11,6 +11,7 @@ import structlog
 from ems_adapter import repository as repo
 from ladeplan_contracts.envelope import Envelope
 from ladeplan_contracts.events import (
+    ChargePointBooted,
     ChargePointCreated,
     LocationCreated,
     SessionCompleted,
@@ -49,6 +50,17 @@ class Demand:
             await repo.upsert_charge_point(conn, event)
         log.info("charge_point.stored", charge_point_id=event.charge_point_id, location_id=event.location_id)
         self._request_replan(event.location_id)  # one more charge point shares the site cap
+
+    async def charge_point_booted(self, envelope: Envelope[Any]) -> None:
+        """A charge point that was offline at the last replan holds no cap yet: replanning sends it one.
+
+        On boot rather than on connection: OCPP has the CSMS send nothing before the BootNotification.
+        Nothing is stored (a replan is harmless twice), so no inbox row either.
+        """
+        event: ChargePointBooted = envelope.data
+        async with self._pool.acquire() as conn:
+            location_id = await repo.location_of(conn, event.charge_point_id)
+        self._changed(location_id, event.charge_point_id, "charge_point.booted")
 
     async def transaction_started(self, envelope: Envelope[Any]) -> None:
         """An arrival: a new session to plan (with default demand until the EV says more)."""

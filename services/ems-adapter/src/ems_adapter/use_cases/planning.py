@@ -4,12 +4,17 @@ The plan, its ``ems.plan.updated`` outbox row and the delivered-energy estimates
 the profiles go out afterwards (a command waits for the charge point, which must not hold the
 transaction open). Only profiles a charge point accepted are recorded as held, so a charge point
 that was offline or refused gets them again on the next replan.
+
+Caps go out in batches (``caps.next_batch``): decreases first, then raises while the caps held
+stay within the limit, so the site keeps its limit while a replan reaches the charge points one by
+one, and a raise that would only be safe once an offline charge point accepted its decrease waits.
+TxProfiles follow (they only lower what a cap allows).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import groupby
@@ -19,10 +24,13 @@ import asyncpg
 import structlog
 
 from ems_adapter import repository as repo
-from ems_adapter.domain.dispatch import Outgoing, profiles_to_send
+from ems_adapter.domain.capacity import Limit
+from ems_adapter.domain.caps import next_batch
+from ems_adapter.domain.dispatch import Held, Outgoing, cap_electrical, profiles_to_send, site_limit
 from ems_adapter.domain.model import plan_cost_eur
-from ems_adapter.domain.site import LocationPlan, Tariff, delivered_kwh, plan_location
-from ladeplan_contracts.commands import CommandBody, CommandReply, SetChargingProfile
+from ems_adapter.domain.profiles import Unit
+from ems_adapter.domain.site import SLOT_SECONDS, ActiveSession, LocationPlan, Tariff, delivered_kwh, plan_location
+from ladeplan_contracts.commands import ChargingProfile, CommandBody, CommandReply, SetChargingProfile
 from ladeplan_contracts.ems import PlannedSession, PlanUpdated
 from ladeplan_platform.db import transaction
 from ladeplan_platform.outbox import add_to_outbox
@@ -32,6 +40,16 @@ log = structlog.get_logger("ems_adapter.planning")
 
 class CommandSender(Protocol):
     async def send(self, charge_point_id: str, command: CommandBody, *, timeout_s: float = 30.0) -> CommandReply: ...
+
+
+class PlanSource(Protocol):
+    """Where a location's capacity limits or its whole plan come from besides the optimiser (``sources.py``)."""
+
+    async def limits(self, conn: asyncpg.Connection, location_id: str, now: datetime) -> Sequence[Limit]: ...
+
+    async def external(
+        self, conn: asyncpg.Connection, location: repo.Location, sessions: Sequence[ActiveSession], now: datetime
+    ) -> LocationPlan | None: ...
 
 
 def utc_now() -> datetime:
@@ -48,6 +66,8 @@ class Planning:
         on_commit: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utc_now,
         command_timeout_s: float = 30.0,
+        slot_seconds: int = SLOT_SECONDS,
+        sources: PlanSource | None = None,
     ) -> None:
         self._pool = pool
         self._commands = commands
@@ -55,6 +75,8 @@ class Planning:
         self._on_commit = on_commit
         self._clock = clock
         self._timeout_s = command_timeout_s
+        self._slot_seconds = slot_seconds
+        self._sources = sources
 
     async def replan(self, location_id: str) -> PlanUpdated | None:
         """Plan ``location_id`` now; None when its location is not known (yet)."""
@@ -70,40 +92,80 @@ class Planning:
                 kwh = _delivered_since(previous, item.session.session_id, item.delivered_until, now)
                 await repo.add_delivered(conn, item.session.session_id, kwh, now)
                 sessions.append(replace(item.session, delivered_kwh=item.session.delivered_kwh + kwh))
-            # The LP takes ~0.1 s at 1,000 cars: off the event loop, so the API and consumers stay responsive.
-            located = await asyncio.to_thread(
-                plan_location, location.grid_limit_kw, len(location.units), sessions, now, self._tariff,
-                location.timezone,
-            )  # fmt: skip
+            located = None if self._sources is None else await self._sources.external(conn, location, sessions, now)
+            if located is None:
+                limits = () if self._sources is None else await self._sources.limits(conn, location_id, now)
+                # The LP takes ~0.1 s at 1,000 cars: off the event loop, so the API and consumers stay responsive.
+                located = await asyncio.to_thread(
+                    plan_location, location.grid_limit_kw, len(location.units), sessions, now, self._tariff,
+                    location.timezone, slot_seconds=self._slot_seconds, limits=limits,
+                )  # fmt: skip
             body = plan_updated(location_id, await repo.next_plan_id(conn), located)
             await repo.save_plan(conn, location_id, body.plan_id, now, body.model_dump_json())
             await add_to_outbox(conn, body)
             held = await repo.held_profiles(conn, list(location.units))
         self._on_commit()
         profile_ids = {item.session.session_id: item.profile_id for item in planned}
-        outgoing = profiles_to_send(located, location.units, profile_ids, held)
-        await self._send(outgoing, now)
+        outgoing = profiles_to_send(located, location.units, profile_ids, held, location.grid_limit_kw, now)
+        caps = {item.charge_point_id: item.profile for item in outgoing if item.evse_id == 0}
+        await self._roll_out_caps(located, location.units, held, caps, location.grid_limit_kw, now)
+        await self._send([item for item in outgoing if item.evse_id != 0], now)
         log.info("plan.updated", location_id=location_id, plan_id=body.plan_id, sessions=len(sessions),
                  profiles_sent=len(outgoing))  # fmt: skip
         return body
 
-    async def _send(self, outgoing: list[Outgoing], now: datetime) -> None:
-        """Per charge point in order (cap first), charge points in parallel: one slow one delays no other."""
+    async def _roll_out_caps(
+        self,
+        located: LocationPlan,
+        units: Mapping[str, Unit],
+        held: Held,
+        pending: dict[str, ChargingProfile],
+        limit_kw: float,
+        now: datetime,
+    ) -> None:
+        """Send ``pending`` caps batch by batch, each batch in parallel, never above the limit in between."""
+        holding = {cp: held.get((cp, 0, "charge_point_max")) for cp in units}
+        electrical = cap_electrical(located, units)
+        limit = site_limit(located, limit_kw)
+        while pending:
+            batch = next_batch(holding, pending, electrical, limit, located.charge_point_cap_kw, now)
+            if not batch:
+                log.warning("caps.deferred", charge_points=sorted(pending))  # retried on the next replan
+                return
+            steps = [Outgoing(step.charge_point_id, 0, step.profile) for step in batch]
+            accepted = await self._send(steps, now)
+            for step in batch:
+                if step.charge_point_id in accepted:
+                    holding[step.charge_point_id] = step.profile
+                if step.final or step.charge_point_id not in accepted:
+                    del pending[step.charge_point_id]
+
+    async def _send(self, outgoing: list[Outgoing], now: datetime) -> set[str]:
+        """Per charge point in order, charge points in parallel: one slow one delays no other.
+
+        Returns the charge points that accepted everything sent to them.
+        """
+        accepted: set[str] = set()
 
         async def to_charge_point(items: list[Outgoing]) -> None:
+            held_all = True
             for item in items:
                 command = SetChargingProfile(evse_id=item.evse_id, profile=item.profile)
                 reply = await self._commands.send(item.charge_point_id, command, timeout_s=self._timeout_s)
                 if reply.status != "accepted":
                     log.warning("profile.not_held", charge_point_id=item.charge_point_id, evse_id=item.evse_id,
                                 purpose=item.profile.purpose, status=reply.status, detail=reply.detail)  # fmt: skip
+                    held_all = False
                     continue
                 async with transaction(self._pool, "ems.profile_held") as conn:
                     await repo.record_held(conn, item, now)
+            if held_all:
+                accepted.add(items[0].charge_point_id)
 
         ordered = sorted(outgoing, key=lambda item: item.charge_point_id)  # stable: each cap stays first
         groups = [list(items) for _, items in groupby(ordered, key=lambda item: item.charge_point_id)]
         await asyncio.gather(*(to_charge_point(items) for items in groups))
+        return accepted
 
 
 def _delivered_since(previous: dict[str, Any] | None, session_id: str, since: datetime, until: datetime) -> float:
