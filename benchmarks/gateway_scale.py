@@ -5,17 +5,22 @@ straight into masterdata's tables with one argon2 hash (registering thousands th
 would spend the run hashing); every connection still goes through the real handshake check.
 Each connected charge point then sends Heartbeat, StatusNotification and MeterValues at its share
 of the offered rate. Reported: connections held, ramp time, gateway RSS growth per connection,
-answered messages/s with p50/p99 answer latency, and for MeterValues the end-to-end latency from
-the frame's timestamp to the row session-manager stored (same clock).
+answered messages/s with p50/p99 answer latency, for MeterValues the end-to-end latency from the
+frame's timestamp to the moment its row is committed and visible (a reader polls every 10 ms,
+so a value is late by at most that), MeterValues stored per second end to end (from the start
+of the load to the last row), and how the CPU was shared between the processes during the load.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import os
 import random
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +39,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2000"))
 RATE = float(os.environ.get("BENCH_RATE", "1000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 MIX = (("Heartbeat", 0.2), ("StatusNotification", 0.2), ("MeterValues", 0.6))
+POLL_S = 0.01  # how often the watcher looks for newly committed meter values
 
 
 @dataclass
@@ -51,6 +57,8 @@ class ScaleResult:
     meter_values_stored: int
     stored_p50_ms: float
     stored_p99_ms: float
+    stored_rate: float = float("nan")
+    cpu: tuple[tuple[str, float], ...] = ()
 
 
 class Peer:
@@ -119,6 +127,86 @@ def _frame(action: str, n: int) -> str:
     )
 
 
+class RowWatcher:
+    """Notes when committed meter values become visible: (wall time, highest id) every POLL_S.
+
+    It polls from a thread with an event loop of its own: on the load generator's loop, busy with
+    every socket, the polls would come late and make the stack look slower than it is.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self._url = database_url
+        self.seen: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="row-watcher", daemon=True)
+
+    async def _run(self) -> None:
+        conn = await asyncpg.connect(self._url, server_settings={"search_path": "sessions"})
+        try:
+            while not self._stop.is_set():
+                # Identity values are handed out in insertion order, and one consumer inserts in order.
+                top = await conn.fetchval("SELECT coalesce(max(id), 0) FROM meter_values")
+                self.seen.append((time.time(), int(top)))
+                await asyncio.sleep(POLL_S)
+        finally:
+            await conn.close()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def lookup(self) -> Callable[[int], float | None]:
+        """When the row with this id was first seen (None: not within the watch)."""
+        seen = list(self.seen)
+        tops = [top for _, top in seen]
+
+        def visible_at(row_id: int) -> float | None:
+            i = bisect.bisect_left(tops, row_id)
+            return seen[i][0] if i < len(seen) else None
+
+        return visible_at
+
+
+def _cpu_ticks() -> dict[str, int]:
+    """CPU ticks so far of each process of interest, by role (Linux /proc).
+
+    Services count under their name only when this run started them: other stacks on the machine
+    (tests running beside the benchmark) land in "other processes", as everything else does.
+    RabbitMQ and PostgreSQL are shared with whatever else uses them.
+    """
+    ticks: dict[str, int] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = [a for a in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0") if a]
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if not argv:
+            continue
+        if int(pid) == os.getpid():
+            role = "load generator"
+        elif "-m" in argv[:-1] and int(fields[1]) == os.getpid():
+            role = argv[argv.index("-m") + 1].replace("_", "-")
+        elif "beam" in argv[0]:
+            role = "rabbitmq"
+        elif argv[0].startswith("postgres"):
+            role = "postgresql"
+        else:
+            role = "other processes"
+        ticks[role] = ticks.get(role, 0) + int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def _cpu_shares(before: dict[str, int], after: dict[str, int], seconds: float) -> tuple[tuple[str, float], ...]:
+    """Share of one core each role used over ``seconds``, busiest first."""
+    hertz = os.sysconf("SC_CLK_TCK")
+    shares = {role: (after[role] - before.get(role, 0)) / hertz / seconds for role in after}
+    return tuple(sorted(((r, v) for r, v in shares.items() if v >= 0.01), key=lambda item: -item[1]))
+
+
 async def _load(url: str, ids: list[str], gateway_pid: int) -> tuple[ScaleResult, float]:
     latencies: list[float] = []
     sent_meter_values = 0
@@ -150,6 +238,8 @@ async def _load(url: str, ids: list[str], gateway_pid: int) -> tuple[ScaleResult
         interval = len(peers) / RATE
         deadline = time.perf_counter() + SECONDS
         started_load = time.perf_counter()
+        load_wall_start = time.time()
+        cpu_before = _cpu_ticks()
 
         async def drive(peer: Peer, seed: int) -> None:
             nonlocal sent_meter_values, failures
@@ -174,6 +264,7 @@ async def _load(url: str, ids: list[str], gateway_pid: int) -> tuple[ScaleResult
 
         await asyncio.gather(*(drive(p, i) for i, p in enumerate(peers)))
         elapsed = time.perf_counter() - started_load
+        cpu = _cpu_shares(cpu_before, _cpu_ticks(), elapsed)
         held = sum(1 for p in peers if not p.socket.closed)
         for peer in peers:
             await peer.close()
@@ -192,11 +283,12 @@ async def _load(url: str, ids: list[str], gateway_pid: int) -> tuple[ScaleResult
         meter_values_stored=0,
         stored_p50_ms=float("nan"),
         stored_p99_ms=float("nan"),
+        cpu=cpu,
     )
-    return result, elapsed
+    return result, load_wall_start
 
 
-async def _stored(database_url: str, result: ScaleResult) -> ScaleResult:
+async def _stored(database_url: str, result: ScaleResult, watcher: RowWatcher, load_start: float) -> ScaleResult:
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "sessions"})
     try:
         for _ in range(120):
@@ -204,20 +296,39 @@ async def _stored(database_url: str, result: ScaleResult) -> ScaleResult:
             if stored >= result.meter_values_sent:
                 break
             await asyncio.sleep(0.5)
-        row = await conn.fetchrow(
-            "SELECT count(*) AS n,"
-            " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - sampled_at)) AS p50,"
-            " percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - sampled_at)) AS p99"
-            " FROM meter_values WHERE charge_point_id LIKE 'SCALE-%'"
+        await asyncio.sleep(2 * POLL_S)  # the watcher's last look covers the last row
+        watcher.stop()
+        rows = await conn.fetch(
+            "SELECT id, extract(epoch FROM sampled_at)::float8 AS sampled FROM meter_values "
+            "WHERE charge_point_id LIKE 'SCALE-%'"
         )
     finally:
         await conn.close()
+    latencies, last_visible = [], load_start
+    visible_at = watcher.lookup()
+    for row in rows:
+        visible = visible_at(row["id"])
+        if visible is not None:
+            latencies.append((visible - row["sampled"]) * 1000)
+            last_visible = max(last_visible, visible)
+    latencies.sort()
     return replace(
         result,
-        meter_values_stored=row["n"],
-        stored_p50_ms=float(row["p50"]) * 1000,
-        stored_p99_ms=float(row["p99"]) * 1000,
+        meter_values_stored=len(rows),
+        stored_p50_ms=latencies[len(latencies) // 2] if latencies else float("nan"),
+        stored_p99_ms=latencies[int(0.99 * len(latencies))] if latencies else float("nan"),
+        stored_rate=len(rows) / max(1e-9, last_visible - load_start),
     )
+
+
+async def _measure(url: str, database_url: str, ids: list[str], gateway_pid: int) -> ScaleResult:
+    watcher = RowWatcher(database_url)
+    watcher.start()
+    try:
+        result, load_start = await _load(url, ids, gateway_pid)
+        return await _stored(database_url, result, watcher, load_start)
+    finally:
+        watcher.stop()
 
 
 def run(server_db_url: str, amqp_url: str) -> ScaleResult:
@@ -233,8 +344,7 @@ def run(server_db_url: str, amqp_url: str) -> ScaleResult:
         try:
             asyncio.run(wait_healthy(services, processes))
             gateway = next(s for s in services if s.name == "ocpp-gateway")
-            result, _ = asyncio.run(_load(f"ws://127.0.0.1:{gateway.port}", ids, processes["ocpp-gateway"].pid))
-            return asyncio.run(_stored(db, result))
+            return asyncio.run(_measure(f"ws://127.0.0.1:{gateway.port}", db, ids, processes["ocpp-gateway"].pid))
         finally:
             stop(processes)
 
@@ -250,7 +360,11 @@ def table(result: ScaleResult) -> str:
             f"  gateway memory              {result.kib_per_connection:.1f} KiB per connection (RSS growth)",
             f"  answered                    {result.answered_rate:.0f} msg/s, p50 {result.p50_ms:.1f} ms, "
             f"p99 {result.p99_ms:.1f} ms",
-            f"  MeterValues stored          {result.meter_values_stored} of {result.meter_values_sent}, frame to row "
-            f"p50 {result.stored_p50_ms:.0f} ms, p99 {result.stored_p99_ms:.0f} ms",
+            f"  MeterValues stored          {result.meter_values_stored} of {result.meter_values_sent}, frame to "
+            f"committed row p50 {result.stored_p50_ms:.0f} ms, p99 {result.stored_p99_ms:.0f} ms",
+            f"  end to end                  {result.stored_rate:.0f} MeterValues/s stored (load start to last row)",
+            "  CPU during the load         "
+            + ", ".join(f"{role} {share:.0%}" for role, share in result.cpu)
+            + f" (of {os.cpu_count()} cores)",
         ]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,7 +11,14 @@ from typing import Any
 
 import aio_pika
 
+from ladeplan_contracts.catalog import all_contracts
 from ladeplan_contracts.names import EVENTS_EXCHANGE
+
+
+@functools.cache
+def _routing_keys(message_type: str) -> frozenset[str]:
+    contract = all_contracts().get(message_type)
+    return frozenset({message_type, *(contract.ALSO_ROUTED_AS if contract else ())})
 
 
 class EventTap:
@@ -23,8 +31,9 @@ class EventTap:
     async def on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         async with message.process():
             envelope = json.loads(message.body)
-            # Every event keeps the envelope's promises on the wire, whoever published it.
-            assert envelope["type"] == message.routing_key
+            # Every event keeps the envelope's promises on the wire, whoever published it: it goes
+            # under its type or a routing key its contract names for it (catalog: routing_keys).
+            assert message.routing_key in _routing_keys(envelope["type"])
             assert envelope["message_id"] == message.message_id
             envelope["_headers"] = {k: v.decode() if isinstance(v, bytes) else v for k, v in message.headers.items()}
             async with self._arrived:

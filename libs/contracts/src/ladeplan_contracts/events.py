@@ -71,16 +71,31 @@ class TransactionStarted(Contract):
     meter_start_wh: int | None
 
 
+SIGNED_METER_VALUES_ROUTING_KEY = "transaction.signed_meter_values"
+"""Routing key of a ``transaction.meter_values`` message that carries signed data (see MeterValuesReported)."""
+
+
 class MeterValuesReported(Contract):
-    """Meter values of a running transaction (or of a connector, when ``transaction_ref`` is None)."""
+    """Meter values of a running transaction (or of a connector, when ``transaction_ref`` is None).
+
+    Published under ``transaction.signed_meter_values`` when any of its values carries signed data,
+    else under ``transaction.meter_values``; the message type is ``transaction.meter_values`` either
+    way. A consumer that keeps signed data only (receipts) binds the first key and is spared the
+    bulk of all traffic; ``transaction.*`` matches both.
+    """
 
     TYPE = "transaction.meter_values"
+    ALSO_ROUTED_AS = (SIGNED_METER_VALUES_ROUTING_KEY,)
     charge_point_id: str
     evse_id: int
     connector_id: int
     transaction_ref: str | None
     meter_values: list[MeterValue]
     ocpp_message_id: str
+
+    def routing_key(self) -> str:
+        signed = any(sample.carries_signed_data for value in self.meter_values for sample in value.sampled_values)
+        return SIGNED_METER_VALUES_ROUTING_KEY if signed else self.TYPE
 
 
 class TransactionEnded(Contract):

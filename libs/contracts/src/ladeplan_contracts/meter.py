@@ -7,6 +7,12 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 
+def looks_signed(value: str) -> bool:
+    """A plain sampled value that is signed data anyway: OCMF as text or hex (some 1.6 charge points omit format)."""
+    text = value.lstrip()
+    return text.startswith("OCMF|") or text[:10].upper() == "4F434D467C"
+
+
 class SignedMeterValue(BaseModel):
     """Signed data passed through byte for byte (OCPP 2.x ``signedMeterValue`` or 1.6 ``SignedData``)."""
 
@@ -32,6 +38,11 @@ class SampledValue(BaseModel):
     location: str | None = None
     format: str | None = Field(default=None, description="1.6 ValueFormat: Raw or SignedData.")
     signed: SignedMeterValue | None = None
+
+    @property
+    def carries_signed_data(self) -> bool:
+        """Whether this value is signed data that calibration law (Eichrecht) requires to be kept."""
+        return self.signed is not None or looks_signed(self.value)
 
 
 class MeterValue(BaseModel):

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+from aio_pika.abc import AbstractExchange, AbstractQueue
 from faststream import AckPolicy
 from faststream.rabbit import Channel, ExchangeType, RabbitBroker, RabbitExchange, RabbitQueue
 from faststream.rabbit.annotations import RabbitMessage
@@ -56,10 +57,35 @@ async def bind_events(broker: RabbitBroker, queue: str, *routing_keys: str) -> N
     keys is missed between the queue's declaration and its consumer's start. A queue bound to
     exactly the events its consumer handles keeps RabbitMQ from storing the others for it.
     """
-    declared = await broker.declare_queue(durable_queue(queue))
-    exchange = await broker.declare_exchange(EVENTS)
+    declared, exchange = await _declare_events_queue(broker, queue)
     for key in routing_keys:
         await declared.bind(exchange, routing_key=key)
+
+
+async def unbind_events(broker: RabbitBroker, queue: str, *routing_keys: str) -> None:
+    """Remove bindings a queue had in an earlier release (bindings outlive the consumer that made them).
+
+    A queue narrowed from a wildcard to the events it handles keeps the wildcard binding on a
+    broker that ran the earlier release, and with it every message the narrowing was meant to
+    spare it. Unbinding a key that is not bound is a no-op, so this is safe on every start.
+    """
+    declared, exchange = await _declare_events_queue(broker, queue)
+    for key in routing_keys:
+        await declared.unbind(exchange, routing_key=key)
+
+
+async def _declare_events_queue(broker: RabbitBroker, queue: str) -> tuple[AbstractQueue, AbstractExchange]:
+    """A service's durable queue and ``ladeplan.events``, for binding, outside faststream's declarer.
+
+    Not ``broker.declare_queue``: faststream caches a declared queue by name and arguments (not by
+    channel), so the subscriber started later would consume through that object, on the default
+    channel with the default prefetch, instead of on its own channel: an ``in_order`` subscriber
+    would then handle its messages concurrently.
+    """
+    exchange = await broker.declare_exchange(EVENTS)
+    spec = durable_queue(queue)
+    declared = await exchange.channel.declare_queue(spec.name, durable=True, arguments=spec.arguments)
+    return declared, exchange
 
 
 def durable_queue(name: str, routing_key: str = "") -> RabbitQueue:
@@ -103,7 +129,7 @@ class EventPublisher:
             await self._broker.publish(
                 encode(envelope),
                 exchange=EVENTS,
-                routing_key=envelope.type,
+                routing_key=envelope.data.routing_key(),
                 persist=True,
                 mandatory=False,
                 message_id=envelope.message_id,

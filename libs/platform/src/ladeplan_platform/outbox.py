@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -55,7 +56,7 @@ async def add_to_outbox(
     await conn.execute(
         "INSERT INTO outbox (message_id, routing_key, body, headers) VALUES ($1, $2, $3, $4::jsonb)",
         envelope.message_id,
-        envelope.type,
+        body.routing_key(),
         envelope.model_dump_json(),
         orjson.dumps(headers).decode(),
     )
@@ -68,6 +69,17 @@ async def mark_processed(conn: asyncpg.Connection, message_id: str) -> bool:
         "INSERT INTO inbox (message_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true", message_id
     )
     return bool(inserted)
+
+
+async def mark_processed_many(conn: asyncpg.Connection, message_ids: Sequence[str]) -> set[str]:
+    """:func:`mark_processed` for a batch in one round trip; returns the ids not seen before."""
+    if not message_ids:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO inbox (message_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING message_id",
+        list(message_ids),
+    )
+    return {row["message_id"] for row in rows}
 
 
 class OutboxRelay:
@@ -113,6 +125,7 @@ class OutboxRelay:
                 self._batch,
             )
             for row in rows:
+                headers = orjson.loads(row["headers"])
                 await self._broker.publish(
                     row["body"].encode(),
                     exchange=EVENTS,
@@ -121,8 +134,9 @@ class OutboxRelay:
                     mandatory=False,
                     message_id=str(row["message_id"]),
                     content_type="application/json",
-                    message_type=row["routing_key"],
-                    headers=orjson.loads(row["headers"]),
+                    # The type, not the routing key: a contract may route a type under several keys.
+                    message_type=headers.get("message-type", row["routing_key"]),
+                    headers=headers,
                 )
             if rows:
                 await conn.execute(

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 import ocpp.messages
 from aiohttp import web
 
-from ladeplan_platform.bus import EventPublisher, declare_topology, make_broker
+from ladeplan_platform.bus import declare_topology, make_broker
 from ladeplan_platform.db import create_pool
 from ladeplan_platform.http import health_handler
+from ladeplan_platform.publisher import ConfirmedPublisher
 from ladeplan_platform.rpc import RpcClient
 from ocpp_gateway.commands import CommandRouter
 from ocpp_gateway.config import SCHEMA, SERVICE, Settings
@@ -43,7 +44,10 @@ async def create_app(settings: Settings | None = None) -> web.Application:
         await takeover.start()
         commands = CommandRouter(settings.amqp_url, takeover)
         await commands.start()
-        publisher = EventPublisher(broker)
+        # Straight through aio-pika: every transaction frame waits for its event's confirm, and
+        # faststream's publish path costs more per message (ladeplan_platform.publisher).
+        publisher = ConfirmedPublisher(settings.amqp_url, app_id=SERVICE)
+        await publisher.start()
         upstream = BusUpstream(
             publisher,
             rpc,
@@ -63,6 +67,7 @@ async def create_app(settings: Settings | None = None) -> web.Application:
         async def check_bus() -> None:
             if not await broker.ping(timeout=2):
                 raise ConnectionError("RabbitMQ does not answer")
+            await publisher.check()
 
         app.router.add_get("/health", health_handler({"database": check_db, "bus": check_bus}))
         yield
@@ -71,6 +76,7 @@ async def create_app(settings: Settings | None = None) -> web.Application:
         await commands.close()
         await takeover.close()
         await rpc.close()
+        await publisher.close()
         await broker.stop()
         await pool.close()
 

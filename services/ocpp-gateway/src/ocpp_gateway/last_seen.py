@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import structlog
 
 from ladeplan_contracts.chargepoint import ChargePointsSeen, Seen
-from ladeplan_platform.bus import EventPublisher
+from ladeplan_platform.publisher import Publisher
 from ocpp_gateway.registry import Registry
 from ocpp_gateway.repository import PresenceRepository
 
@@ -29,7 +29,7 @@ class LastSeen:
         self,
         registry: Registry,
         presence: PresenceRepository,
-        publisher: EventPublisher,
+        publisher: Publisher,
         *,
         node_id: str,
         interval_s: float,

@@ -19,7 +19,7 @@ from ladeplan_contracts.rpc import (
     StartTransactionReply,
     StartTransactionRequest,
 )
-from ladeplan_platform.bus import EventPublisher
+from ladeplan_platform.publisher import Publisher
 from ladeplan_platform.rpc import RpcClient, RpcTimeout, Unroutable
 from ocpp_gateway.protocol import NoReply
 
@@ -38,7 +38,7 @@ class Upstream(Protocol):
 class BusUpstream:
     def __init__(
         self,
-        publisher: EventPublisher,
+        publisher: Publisher,
         rpc: RpcClient,
         *,
         decision_timeout_s: float,

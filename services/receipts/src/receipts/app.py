@@ -16,7 +16,7 @@ from ladeplan_platform.http import add_dependency_health, operator_api_app
 from ladeplan_platform.outbox import OutboxRelay
 from receipts.config import SCHEMA, SERVICE, Settings
 from receipts.handlers.api import api
-from receipts.handlers.bus import register_bus_handlers
+from receipts.handlers.bus import bind_transaction_events, register_bus_handlers
 from receipts.state import BROKER, METER_KEYS, POOL, QUERIES, SESSIONS, SETTINGS
 from receipts.use_cases.capture import Capture
 from receipts.use_cases.issuing import Issuing
@@ -60,6 +60,7 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
     register_bus_handlers(broker, capture, sessions)
     await broker.connect()
     await declare_topology(broker)
+    await bind_transaction_events(broker)
     await broker.start()
     relay.start()
     app[BROKER] = broker

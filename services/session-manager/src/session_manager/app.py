@@ -55,21 +55,26 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _bus(app: web.Application) -> AsyncIterator[None]:
     """Consumers and RPC servers, then the outbox relay.
 
-    The relay stops first, so that it never publishes into a closed broker.
+    The transactions consumer stops first (its batch in hand commits and is acknowledged), then
+    the relay, so that neither writes or publishes into something already closed.
     """
     pool = app[POOL]
     broker = make_broker(app[SETTINGS], SERVICE)
     relay = OutboxRelay(pool, broker)
-    register_bus_handlers(broker, Authorization(pool), Transactions(pool, on_commit=relay.wake))
+    transactions = register_bus_handlers(
+        broker, Authorization(pool), Transactions(pool, on_commit=relay.wake), app[SETTINGS]
+    )
     await broker.connect()
     await declare_topology(broker)
     await broker.declare_exchange(COMMANDS)
     await broker.start()
+    await transactions.start()
     relay.start()
     app[BROKER] = broker
     try:
         yield
     finally:
+        await transactions.close()
         await relay.stop()
         await broker.stop()
 

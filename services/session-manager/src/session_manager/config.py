@@ -22,3 +22,13 @@ class Settings(ServiceSettings):
         le=300,
         description="How long a remote start/stop waits for the charge point's answer (COMMAND_TIMEOUT_S).",
     )
+    transactions_window: int = Field(
+        default=1000,
+        ge=1,
+        description="Unacknowledged transaction messages taken at once, in queue order (TRANSACTIONS_WINDOW).",
+    )
+    transactions_max_batch: int = Field(
+        default=500,
+        ge=1,
+        description="Most transaction messages stored in one database transaction (TRANSACTIONS_MAX_BATCH).",
+    )

@@ -19,6 +19,8 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ladeplan_contracts.meter import looks_signed as contract_looks_signed
+
 from .results import SignedDataFormat
 from .signatures import UnknownFormat, detect_format
 
@@ -114,7 +116,6 @@ def embedded_key(raw: str, *, public_key: str | None = None) -> str | None:
         return _key(public_key)
 
 
-def looks_signed(value: str) -> bool:
-    """A plain sampled value that is signed data anyway (some 1.6 charge points omit ``format``)."""
-    text = value.lstrip()
-    return text.startswith("OCMF|") or text[:10].upper() == "4F434D467C"
+# A plain sampled value that is signed data anyway. Defined with the contract, because the gateway
+# routes a message by it (``transaction.signed_meter_values``) and capture must agree on what that is.
+looks_signed = contract_looks_signed

@@ -1,8 +1,10 @@
 """Bus entry points: the events receipts consumes.
 
 Queues (durable, dead-lettering into ``ladeplan.dead-letter``):
-- ``receipts.transactions`` <- ``transaction.*``: session starts, meter values, transaction ends;
-  handled one at a time, in the order published.
+- ``receipts.transactions`` <- ``transaction.started``, ``transaction.signed_meter_values``,
+  ``transaction.ended``: session starts, meter values that carry signed data, transaction ends;
+  handled one at a time, in the order published. Meter values without signed data (published
+  under ``transaction.meter_values``, the bulk of all traffic) never reach this queue.
 - ``receipts.sessions`` <- ``session.completed``: the session's facts; its receipt follows.
 """
 
@@ -14,13 +16,29 @@ from faststream.rabbit import RabbitBroker
 from structlog.contextvars import bound_contextvars
 
 from ladeplan_contracts.envelope import Envelope
-from ladeplan_contracts.events import MeterValuesReported, SessionCompleted, TransactionEnded, TransactionStarted
-from ladeplan_platform.bus import subscribe_events
+from ladeplan_contracts.events import (
+    SIGNED_METER_VALUES_ROUTING_KEY,
+    MeterValuesReported,
+    SessionCompleted,
+    TransactionEnded,
+    TransactionStarted,
+)
+from ladeplan_platform.bus import bind_events, subscribe_events, unbind_events
 from receipts.use_cases.capture import Capture
 from receipts.use_cases.sessions import SessionEvents
 
 TRANSACTIONS_QUEUE = "receipts.transactions"
 SESSIONS_QUEUE = "receipts.sessions"
+
+
+async def bind_transaction_events(broker: RabbitBroker) -> None:
+    """The transactions queue's other routing keys; call after connecting, before the broker starts.
+
+    Releases before this one bound the queue to ``transaction.*``; that binding outlives them on
+    an existing broker and would keep every unsigned MeterValues coming, so it is removed.
+    """
+    await bind_events(broker, TRANSACTIONS_QUEUE, SIGNED_METER_VALUES_ROUTING_KEY, TransactionEnded.TYPE)
+    await unbind_events(broker, TRANSACTIONS_QUEUE, "transaction.*")
 
 
 def register_bus_handlers(broker: RabbitBroker, capture: Capture, sessions: SessionEvents) -> None:
@@ -52,11 +70,12 @@ def register_bus_handlers(broker: RabbitBroker, capture: Capture, sessions: Sess
 
     # In queue order: a transaction's begin values are then stored before its end is, so the receipt
     # the end may issue holds them; handled concurrently, a backlog could issue it without the begin
-    # (a version that a later one corrects, but announced all the same).
+    # (a version that a later one corrects, but announced all the same). One queue for the three
+    # routing keys (the other two bound by bind_transaction_events) keeps their relative order.
     subscribe_events(
         broker,
         TRANSACTIONS_QUEUE,
-        "transaction.*",
+        TransactionStarted.TYPE,
         {
             TransactionStarted.TYPE: (TransactionStarted, on_started),
             MeterValuesReported.TYPE: (MeterValuesReported, on_meter_values),

@@ -21,7 +21,7 @@ from ladeplan_contracts.meter import MeterValue, SampledValue
 from ladeplan_platform.db import transaction
 from ladeplan_platform.outbox import mark_processed
 from receipts.domain.crypto.keys import KeyEncodingError, key_encoding
-from receipts.domain.signed_data import embedded_key, looks_signed
+from receipts.domain.signed_data import embedded_key
 from receipts.domain.verification import KeySource
 from receipts.repository.keys import add_key, newest_key
 from receipts.repository.receipts import ReceiptRow
@@ -54,7 +54,7 @@ def signed_samples(meter_values: Sequence[MeterValue]) -> list[tuple[datetime, S
         (_aware(meter_value.timestamp), sample)
         for meter_value in meter_values
         for sample in meter_value.sampled_values
-        if sample.signed is not None or looks_signed(sample.value)
+        if sample.carries_signed_data
     ]
 
 
@@ -71,8 +71,9 @@ class Capture:
         report: MeterValuesReported = envelope.data
         samples = signed_samples(report.meter_values)
         if not samples:
-            # Most meter values are unsigned: nothing to keep, so no transaction and no inbox row
-            # (a redelivery finds nothing to store either). This queue sees every MeterValues frame.
+            # Unsigned values travel under another routing key than this queue binds; an end, or a
+            # message from an earlier release's binding, may still hold none: nothing to keep, so
+            # no transaction and no inbox row (a redelivery finds nothing to store either).
             return
         origin = _Origin(report.charge_point_id, report.transaction_ref, report.evse_id or None, report.ocpp_message_id)
         async with transaction(self._pool, report.TYPE) as conn:

@@ -2,8 +2,9 @@
 
 Queues (durable, dead-lettering into ``ladeplan.dead-letter``):
 - ``session-manager.masterdata`` <- ``masterdata.token.*``: the token read model.
-- ``session-manager.transactions`` <- ``transaction.*``: meter values and transaction ends, one at a
-  time in the order published (``transaction.started``, our own event, matches too and is skipped).
+- ``session-manager.transactions`` <- ``transaction.*``: meter values and transaction ends, in the
+  order published, a burst at a time in one database transaction (``transaction.started``, our own
+  event, matches too and is skipped).
 - ``session-manager.authorize`` and ``session-manager.start-transaction``: RPC.
 """
 
@@ -22,7 +23,9 @@ from ladeplan_contracts.rpc import (
     StartTransactionReply,
     StartTransactionRequest,
 )
+from ladeplan_platform.batched import BatchedSubscriber
 from ladeplan_platform.bus import serve_rpc, subscribe_events
+from session_manager.config import Settings
 from session_manager.use_cases.authorization import Authorization
 from session_manager.use_cases.transactions import Transactions
 
@@ -30,8 +33,14 @@ MASTERDATA_QUEUE = "session-manager.masterdata"
 TRANSACTIONS_QUEUE = "session-manager.transactions"
 
 
-def register_bus_handlers(broker: RabbitBroker, authorization: Authorization, transactions: Transactions) -> None:
-    """Subscribe every consumer and RPC server on ``broker`` (before it starts)."""
+def register_bus_handlers(
+    broker: RabbitBroker, authorization: Authorization, transactions: Transactions, settings: Settings
+) -> BatchedSubscriber:
+    """Subscribe every consumer and RPC server on ``broker`` (before it starts).
+
+    Returns the transactions consumer, which runs on a connection of its own: start it once the
+    events exchange is declared, close it before the pool.
+    """
 
     async def on_token(envelope: Envelope[Any]) -> None:
         """TokenCreated / TokenUpdated: keep the read model current."""
@@ -42,6 +51,13 @@ def register_bus_handlers(broker: RabbitBroker, authorization: Authorization, tr
         report: MeterValuesReported = envelope.data
         with bound_contextvars(charge_point_id=report.charge_point_id, transaction_ref=report.transaction_ref):
             await transactions.record_meter_values(envelope)
+
+    async def on_transaction_message(envelope: Envelope[Any]) -> None:
+        """One message of the transactions queue in its own transaction."""
+        if envelope.type == TransactionEnded.TYPE:
+            await on_transaction_ended(envelope)
+        else:
+            await on_meter_values(envelope)
 
     async def on_transaction_ended(envelope: Envelope[Any]) -> None:
         """TransactionEnded: complete the session and announce ``session.completed``."""
@@ -65,19 +81,21 @@ def register_bus_handlers(broker: RabbitBroker, authorization: Authorization, tr
         "masterdata.token.*",
         {TokenCreated.TYPE: (TokenCreated, on_token), TokenUpdated.TYPE: (TokenUpdated, on_token)},
     )
-    # In queue order, one at a time: the gateway publishes a charge point's transaction messages in
-    # the order it sent them (also a backlog it replays after being offline), and a transaction's
-    # meter values must be stored before its end computes the energy from them. Handled
-    # concurrently (up to the prefetch), the end could win the transaction lock first.
-    subscribe_events(
-        broker,
+    # In queue order: the gateway publishes a charge point's transaction messages in the order it
+    # sent them (also a backlog it replays after being offline), and a transaction's meter values
+    # must be stored before its end computes the energy from them. Handled concurrently, the end
+    # could win the transaction lock first. A burst goes into one database transaction (one commit
+    # instead of one per message), which is what keeps this consumer up with a busy gateway.
+    consumer = BatchedSubscriber(
+        settings.amqp_url,
         TRANSACTIONS_QUEUE,
-        "transaction.*",
-        {
-            MeterValuesReported.TYPE: (MeterValuesReported, on_meter_values),
-            TransactionEnded.TYPE: (TransactionEnded, on_transaction_ended),
-        },
-        in_order=True,
+        ["transaction.*"],
+        {MeterValuesReported.TYPE: MeterValuesReported, TransactionEnded.TYPE: TransactionEnded},
+        handle_one=on_transaction_message,
+        handle_batch=transactions.apply_in_order,
+        window=settings.transactions_window,
+        max_batch=min(settings.transactions_max_batch, settings.transactions_window),
     )
     serve_rpc(broker, AuthorizeRequest, authorize)
     serve_rpc(broker, StartTransactionRequest, start_transaction)
+    return consumer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime
@@ -60,7 +61,7 @@ _INSERT = f"""
     SELECT {_METER_COLUMNS} FROM unnest({_UNNEST}) WITH ORDINALITY AS r({_METER_COLUMNS}, ordinal)
     ORDER BY ordinal
     ON CONFLICT {_NATURAL_KEY} DO NOTHING
-    RETURNING id
+    RETURNING message_id
 """
 
 
@@ -71,11 +72,20 @@ async def insert_meter_values(conn: asyncpg.Connection, rows: Sequence[MeterValu
     later message) is skipped by the natural key, within ``rows`` too, so it never counts twice.
     One statement for any number of rows: the rows travel as one array per column.
     """
+    return sum((await insert_meter_values_by_message(conn, rows)).values())
+
+
+async def insert_meter_values_by_message(conn: asyncpg.Connection, rows: Sequence[MeterValueRow]) -> Counter[str]:
+    """:func:`insert_meter_values` for the rows of many messages; how many were new, per message id.
+
+    Rows go in the given order, so of two equal readings in ``rows`` the first one is kept, as
+    if the messages had been stored one after another.
+    """
     if not rows:
-        return 0
+        return Counter()
     columns = list(zip(*(astuple(r) for r in rows), strict=True))
     inserted = await conn.fetch(_INSERT, *columns)
-    return len(inserted)
+    return Counter(row["message_id"] for row in inserted)
 
 
 async def retry_of_same_call(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 
@@ -11,7 +12,8 @@ import asyncpg
 from session_manager.domain.energy import Energy
 from session_manager.domain.session import UNKNOWN_START_AUTHORIZATION, Session, SessionStatus
 
-_SESSION_COLUMNS = ", ".join(f.name for f in fields(Session))
+_SESSION_COLUMN_NAMES = [f.name for f in fields(Session)]
+_SESSION_COLUMNS = ", ".join(_SESSION_COLUMN_NAMES)
 _NEWEST = "COALESCE(started_at, ended_at)"
 
 
@@ -125,6 +127,42 @@ async def lock_transaction_ref(conn: asyncpg.Connection, charge_point_id: str, t
         charge_point_id,
         transaction_ref,
     )
+
+
+async def lock_transaction_refs(conn: asyncpg.Connection, refs: Sequence[tuple[str, str]]) -> None:
+    """:func:`lock_transaction_ref` for many (charge point, reference) pairs in one round trip.
+
+    Taken in sorted order, so two callers locking overlapping sets cannot deadlock each other.
+    """
+    if not refs:
+        return
+    ordered = sorted(set(refs))
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('sessions.transaction_ref'), hashtext(c || chr(31) || r)) "
+        "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(c, r, n) ORDER BY n",
+        [c for c, _ in ordered],
+        [r for _, r in ordered],
+    )
+
+
+async def find_by_refs(conn: asyncpg.Connection, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Session]:
+    """:func:`find_by_ref` for many (charge point, reference) pairs; pairs without a session are left out."""
+    if not refs:
+        return {}
+    pairs = sorted(set(refs))
+    rows = await conn.fetch(
+        f"""
+        SELECT DISTINCT ON (s.charge_point_id, s.transaction_ref) {", ".join("s." + c for c in _SESSION_COLUMN_NAMES)}
+        FROM sessions s JOIN unnest($1::text[], $2::text[]) AS k(c, r)
+          ON s.charge_point_id = k.c AND s.transaction_ref = k.r
+        ORDER BY s.charge_point_id, s.transaction_ref, s.status = 'active' DESC,
+          COALESCE(s.started_at, s.ended_at) DESC NULLS LAST
+        """,
+        [c for c, _ in pairs],
+        [r for _, r in pairs],
+    )
+    sessions = [_to_session(row) for row in rows]
+    return {(s.charge_point_id, s.transaction_ref): s for s in sessions}
 
 
 async def find_by_ref(conn: asyncpg.Connection, charge_point_id: str, transaction_ref: str) -> Session | None:

@@ -62,22 +62,29 @@ async def store_meter_rows(conn: asyncpg.Connection, rows: Sequence[MeterValueRo
 
     A charge point that got no answer sends its CALL again (under the same OCPP message id or a
     new one) and the gateway publishes it in a new envelope, which the inbox cannot recognise:
-    the reading's natural key does (``repo.insert_meter_values``). The duplicates are logged, with
-    whether the stored copy came under the same OCPP message id, so a charge point retrying a lot shows.
+    the reading's natural key does (``repo.insert_meter_values``).
     """
     stored = await repo.insert_meter_values(conn, rows)
-    duplicates = len(rows) - stored
-    if duplicates:
-        first = rows[0]  # every row of one message shares its origin
-        same_call = first.transaction_ref is not None and await repo.retry_of_same_call(
-            conn, first.charge_point_id, first.transaction_ref, first.ocpp_message_id, first.message_id
-        )
-        log.info(
-            "meter_values.duplicates_ignored",
-            duplicates=duplicates,
-            stored=stored,
-            ocpp_message_id=first.ocpp_message_id,
-            session_id=str(first.session_id) if first.session_id else None,
-            seen_under="same_ocpp_message_id" if same_call else "other_ocpp_message_id",
-        )
+    if stored < len(rows):
+        await log_duplicates(conn, rows, stored)
     return stored
+
+
+async def log_duplicates(conn: asyncpg.Connection, rows: Sequence[MeterValueRow], stored: int) -> None:
+    """Log the readings of one message that were stored before, and under which OCPP message id.
+
+    Whether the stored copy came under the same OCPP message id shows a charge point that
+    retries a lot, and whether it renumbers its retries.
+    """
+    first = rows[0]  # every row of one message shares its origin
+    same_call = first.transaction_ref is not None and await repo.retry_of_same_call(
+        conn, first.charge_point_id, first.transaction_ref, first.ocpp_message_id, first.message_id
+    )
+    log.info(
+        "meter_values.duplicates_ignored",
+        duplicates=len(rows) - stored,
+        stored=stored,
+        ocpp_message_id=first.ocpp_message_id,
+        session_id=str(first.session_id) if first.session_id else None,
+        seen_under="same_ocpp_message_id" if same_call else "other_ocpp_message_id",
+    )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
@@ -24,9 +25,20 @@ from session_manager import repository as repo
 from session_manager.domain.authorization import decide_start
 from session_manager.domain.energy import session_energy
 from session_manager.domain.session import Session, transaction_ref_for
+from session_manager.use_cases.meter_reports import MeterReportStored, store_meter_reports
 from session_manager.use_cases.meter_rows import meter_rows, store_meter_rows
 
 log = structlog.get_logger("session_manager.transactions")
+
+
+@dataclass(frozen=True)
+class _Completed:
+    """A session an end completed, and whether its ``session.completed`` was staged in the outbox."""
+
+    session: Session
+    announced: bool
+    charge_point_id: str
+    transaction_ref: str
 
 
 class Transactions:
@@ -88,53 +100,78 @@ class Transactions:
         A reading stored before (a retried CALL, whatever its OCPP message id) is skipped, so it
         neither shows twice nor changes any energy.
         """
-        report: MeterValuesReported = envelope.data
-        async with transaction(self._pool, report.TYPE) as conn:
-            if not await mark_processed(conn, envelope.message_id):
-                log.info("meter_values.duplicate_ignored")
-                return
-            session = None
-            if report.transaction_ref is not None:
-                await repo.lock_transaction_ref(conn, report.charge_point_id, report.transaction_ref)
-                session = await repo.find_by_ref(conn, report.charge_point_id, report.transaction_ref)
-            rows = meter_rows(
-                report.meter_values,
-                session_id=session.id if session else None,
-                unknown_transaction=session is None,
-                charge_point_id=report.charge_point_id,
-                evse_id=report.evse_id,
-                connector_id=report.connector_id,
-                transaction_ref=report.transaction_ref,
-                ocpp_message_id=report.ocpp_message_id,
-                message_id=envelope.message_id,
-            )
-            stored = await store_meter_rows(conn, rows)
-        if session is not None:
-            log.info("meter_values.stored", session_id=str(session.id), count=stored)
-        elif report.transaction_ref is None:
-            log.info("meter_values.stored_without_transaction", count=stored)
-        elif stored:
-            log.warning("meter_values.unknown_transaction", transaction_ref=report.transaction_ref, count=stored)
+        async with transaction(self._pool, envelope.type) as conn:
+            stored = await store_meter_reports(conn, [envelope])
+        for report in stored:
+            report.log()
 
     async def end(self, envelope: Envelope[Any]) -> None:
         """Complete the session with its energy and announce it; an unknown transaction is kept too."""
+        async with transaction(self._pool, envelope.type) as conn:
+            outcome = await self._end(conn, envelope)
+        if outcome is not None:
+            self._after_end(outcome)
+
+    async def apply_in_order(self, envelopes: Sequence[Envelope[Any]]) -> None:
+        """Meter values and ends, in queue order, in one transaction: what many single calls would do.
+
+        Consecutive meter values are stored together (:func:`store_meter_reports`); an end ends
+        such a run, so the values before it are stored before it computes the energy, and the
+        values after it see the session it completed, as one message at a time would.
+        """
+        logged: list[MeterReportStored] = []
+        ends: list[_Completed] = []
+        async with transaction(self._pool, "transaction.batch") as conn:
+            run: list[Envelope[Any]] = []
+            for envelope in envelopes:
+                if isinstance(envelope.data, MeterValuesReported):
+                    run.append(envelope)
+                    continue
+                if run:
+                    logged += await store_meter_reports(conn, run)
+                    run = []
+                with bound_contextvars(
+                    message_id=envelope.message_id,
+                    charge_point_id=envelope.data.charge_point_id,
+                    transaction_ref=envelope.data.transaction_ref,
+                ):
+                    outcome = await self._end(conn, envelope)
+                if outcome is not None:
+                    ends.append(outcome)
+            if run:
+                logged += await store_meter_reports(conn, run)
+        for report in logged:
+            report.log()
+        for outcome in ends:
+            self._after_end(outcome)
+
+    async def _end(self, conn: asyncpg.Connection, envelope: Envelope[Any]) -> _Completed | None:
+        """Inside the caller's transaction: the completed session, or None when there was nothing to do."""
         ended: TransactionEnded = envelope.data
-        async with transaction(self._pool, ended.TYPE) as conn:
-            if not await mark_processed(conn, envelope.message_id):
-                log.info("transaction.end_duplicate_ignored")
-                return
-            await repo.lock_transaction_ref(conn, ended.charge_point_id, ended.transaction_ref)
-            session = await repo.find_by_ref(conn, ended.charge_point_id, ended.transaction_ref)
-            if session is None:
-                session = await self._session_for_unknown_start(conn, ended)
-            with bound_contextvars(session_id=str(session.id)):
-                if not session.is_active:
-                    log.info("transaction.end_of_completed_session_ignored")
-                    return
-                completed, announced = await self._complete(conn, session, envelope)
-        if announced:
+        if not await mark_processed(conn, envelope.message_id):
+            log.info("transaction.end_duplicate_ignored")
+            return None
+        await repo.lock_transaction_ref(conn, ended.charge_point_id, ended.transaction_ref)
+        session = await repo.find_by_ref(conn, ended.charge_point_id, ended.transaction_ref)
+        if session is None:
+            session = await self._session_for_unknown_start(conn, ended)
+        with bound_contextvars(session_id=str(session.id)):
+            if not session.is_active:
+                log.info("transaction.end_of_completed_session_ignored")
+                return None
+            completed, announced = await self._complete(conn, session, envelope)
+        return _Completed(completed, announced, ended.charge_point_id, ended.transaction_ref)
+
+    def _after_end(self, outcome: _Completed) -> None:
+        """After the commit: wake the outbox relay and log."""
+        if outcome.announced:
             self._on_commit()
-        with bound_contextvars(session_id=str(completed.id)):
+        completed = outcome.session
+        with bound_contextvars(
+            session_id=str(completed.id),
+            charge_point_id=outcome.charge_point_id,
+            transaction_ref=outcome.transaction_ref,
+        ):
             log.info("session.completed", energy_wh=completed.energy_wh, unknown_start=completed.unknown_start)
 
     async def _session_for_unknown_start(self, conn: asyncpg.Connection, ended: TransactionEnded) -> Session:
