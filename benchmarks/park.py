@@ -18,17 +18,23 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from functools import partial
 
 import numpy as np
 
 from benchmarks.park_forecast import Forecaster, history
-from benchmarks.park_site import SLOT_HOURS, Site, build
+from benchmarks.park_site import CHARGE_POINTS, SLOT_HOURS, Site, build
+from benchmarks.park_site import Session as ParkSession
 from ems_adapter.domain.baselines import BASELINES, Allocation, SlotState
-from ems_adapter.domain.model import FloatArray, SiteProblem, VehicleDemand
+from ems_adapter.domain.caps import next_batch
+from ems_adapter.domain.dispatch import Held, cap_electrical, profiles_to_send, site_limit
+from ems_adapter.domain.model import FloatArray, Plan, SiteProblem, VehicleDemand
 from ems_adapter.domain.online import replan
 from ems_adapter.domain.optimiser import Units, solve_units
-from ems_adapter.domain.profiles import Electrical, significant_change, tx_profile
+from ems_adapter.domain.profiles import Electrical, Unit, significant_change, site_cap_kw, tx_profile
+from ems_adapter.domain.site import ActiveSession, LocationPlan, SessionDemand
+from ladeplan_contracts.commands import ChargingProfile
 
 MAX_HORIZON = 3 * 96
 ELECTRICAL = Electrical(unit="A", phases=3)
@@ -44,8 +50,9 @@ class Score:
     peak_kw: float
     violations: int
     jain: float
-    messages_per_vehicle_hour: float
+    messages_per_vehicle_hour: float  # TxProfiles
     replan_p95_s: float | None
+    caps_per_vehicle_hour: float | None = None  # charge-point caps; None: the algorithm makes no plan to cap by
 
 
 Planner = Callable[[Site, int, list[int], FloatArray, dict[str, FloatArray]], tuple[FloatArray, FloatArray | None]]
@@ -96,13 +103,82 @@ def _baseline(allocation: Allocation) -> Planner:
     return plan
 
 
+class Dispatch:
+    """What the service would send for each replan: ``dispatch.profiles_to_send`` and the caps' safe rollout.
+
+    Every charge point accepts at once (the simulation has no network), so a cap is held as soon as
+    it is sent; intermediate caps of a rollout (``next_batch``'s lower envelopes) count as messages too.
+    """
+
+    def __init__(self, site: Site) -> None:
+        # After the horizon the caps fall to an equal share of the worst spare capacity of the run,
+        # which the shares then keep together (the service uses its grid limit; PARK has a base load).
+        self.after_kw = float(site.capacity_kw.min())
+        self.share_kw = site_cap_kw(self.after_kw, CHARGE_POINTS)
+        self.units: dict[str, Unit] = {f"cp{n}": "A" for n in range(CHARGE_POINTS)}
+        self.held: dict[tuple[str, int, str], ChargingProfile] = {}
+        self.tx_messages = 0
+        self.cap_messages = 0
+
+    def send(self, site: Site, now: int, moment: datetime, present: list[ParkSession], plan: FloatArray) -> None:
+        located = _located(site, now, moment, present, plan, self.share_kw)
+        held: Held = self.held
+        ids = {session.id: 1 for session in present}
+        outgoing = profiles_to_send(located, self.units, ids, held, self.after_kw, moment)
+        for item in outgoing:
+            if item.evse_id != 0:
+                self.held[(item.charge_point_id, item.evse_id, "tx")] = item.profile
+                self.tx_messages += 1
+        pending = {item.charge_point_id: item.profile for item in outgoing if item.evse_id == 0}
+        holding = {cp: self.held.get((cp, 0, "charge_point_max")) for cp in self.units}
+        electrical = cap_electrical(located, self.units)
+        limit = site_limit(located, self.after_kw)
+        while pending:
+            batch = next_batch(holding, pending, electrical, limit, located.charge_point_cap_kw, moment)
+            if not batch:
+                break  # the service defers these to the next replan, as here
+            for step in batch:
+                holding[step.charge_point_id] = self.held[(step.charge_point_id, 0, "charge_point_max")] = step.profile
+                self.cap_messages += 1
+                if step.final:
+                    del pending[step.charge_point_id]
+
+
+def _located(
+    site: Site, now: int, moment: datetime, present: list[ParkSession], plan: FloatArray, share_kw: float
+) -> LocationPlan:
+    """The replan as the service holds it: each car a session on its charge point (``cp<n>-...``), EVSE 1."""
+    plan = plan[:, : site.slots - now]  # a plan may reach past the simulated days (ACN's adapter), the site not
+    horizon = plan.shape[1]
+    demands = []
+    for session in present:
+        active = ActiveSession(
+            session_id=session.id, charge_point_id=session.id.split("-")[0], evse_id=1, transaction_ref=session.id,
+            started_at=moment, delivered_kwh=0.0, connector_max_kw=session.max_power_kw,
+        )  # fmt: skip
+        phases = round(session.min_power_kw / (6 * 0.23))  # the minimum is 6 A on each of its phases
+        demands.append(
+            SessionDemand(active, 0.0, moment + timedelta(minutes=15 * max(session.declared - now, 1)),
+                          session.max_power_kw, session.min_power_kw, phases, "ev")
+        )  # fmt: skip
+    return LocationPlan(
+        start=moment, slot_seconds=900, capacity_kw=site.capacity_kw[now : now + horizon],
+        price_eur_per_kwh=site.price[now : now + horizon], demands=tuple(demands),
+        plan=Plan(tuple(s.id for s in present), plan, SLOT_HOURS), charge_point_cap_kw=share_kw,
+    )  # fmt: skip
+
+
 def simulate(name: str, site: Site, planner: Planner) -> Score:
+    """Run ``planner`` slot by slot; a planner that returns a whole plan has it sent as the service would
+    (TxProfiles and caps through ``Dispatch``), one that returns setpoints only gets a one-slot TxProfile
+    per car through the same change filter (no caps: it has no plan to cap by)."""
     sessions = site.sessions
     remaining = np.array([s.energy_kwh for s in sessions])
     ev_kw = np.zeros(site.slots)
-    sent: dict[str, object] = {}
+    sent: dict[str, ChargingProfile] = {}
     previous: dict[str, FloatArray] = {}
-    messages, replans = 0, []
+    dispatch = Dispatch(site)
+    messages, replans, planned = 0, [], False
     by_arrival = sorted(range(len(sessions)), key=lambda i: sessions[i].arrival)
     present: list[int] = []
     cursor = 0
@@ -117,18 +193,21 @@ def simulate(name: str, site: Site, planner: Planner) -> Score:
         setpoints, plan = planner(site, now, present, remaining, previous)
         replans.append(time.perf_counter() - started)
         moment = EPOCH + np.timedelta64(now * 15, "m").astype(object)
+        if plan is not None:
+            planned = True
+            dispatch.send(site, now, moment, [sessions[i] for i in present], plan)
         for row, index in enumerate(present):
             session = sessions[index]
             power = float(min(setpoints[row], remaining[index] / SLOT_HOURS))
             remaining[index] -= power * SLOT_HOURS
             ev_kw[now] += power
-            schedule = plan[row] if plan is not None else [setpoints[row]]
-            profile = tx_profile(1, session.id, moment, 900, [float(v) for v in schedule], ELECTRICAL)
-            if significant_change(sent.get(session.id), profile, moment):  # type: ignore[arg-type]
-                sent[session.id] = profile
-                messages += 1
             if plan is not None:
                 previous[session.id] = plan[row]
+                continue
+            profile = tx_profile(1, session.id, moment, 900, [float(setpoints[row])], ELECTRICAL)
+            if significant_change(sent.get(session.id), profile, moment):
+                sent[session.id] = profile
+                messages += 1
     delivered = np.array([s.energy_kwh for s in sessions]) - remaining
     requested = np.array([s.energy_kwh for s in sessions])
     served = np.where(requested > 0, delivered / np.maximum(requested, 1e-9), 1.0)
@@ -142,8 +221,9 @@ def simulate(name: str, site: Site, planner: Planner) -> Score:
         peak_kw=float(load.max()),
         violations=int(np.sum(ev_kw > site.capacity_kw + 1e-6)),
         jain=float(served.sum() ** 2 / (len(served) * (served**2).sum())),
-        messages_per_vehicle_hour=messages / hours,
+        messages_per_vehicle_hour=(messages + dispatch.tx_messages) / hours,
         replan_p95_s=float(np.percentile(replans, 95)) if name.startswith("ladeplan") and replans else None,
+        caps_per_vehicle_hour=dispatch.cap_messages / hours if planned else None,
     )
 
 
@@ -240,15 +320,16 @@ def table(result: tuple[list[Score], list[tuple[int, float, float, float | None]
     lines = [
         f"PARK: 200 charge points, 400 kW with office base load, {days} days, {bound.requested_kwh:,.0f} kWh requested",
         f"{'algorithm':<48} {'energy':>8} {'viol':>5} {'EUR':>8} {'EUR/kWh':>8} {'vs min':>7} {'peak kW':>8}"
-        f" {'Jain':>6} {'msg/veh-h':>9} {'p95 s':>6}",
+        f" {'Jain':>6} {'TxP/veh-h':>9} {'cap/veh-h':>9} {'p95 s':>6}",
     ]
     for s in scores:
         rate = s.cost_eur / max(s.energy_kwh, 1e-9)
         p95 = f"{s.replan_p95_s:.3f}" if s.replan_p95_s is not None else "-"
+        caps = f"{s.caps_per_vehicle_hour:.2f}" if s.caps_per_vehicle_hour is not None else "-"
         lines.append(
             f"{s.name:<48} {s.energy_kwh / bound.energy_kwh:>7.2%} {s.violations:>5} {s.cost_eur:>8,.0f} {rate:>8.4f}"
             f" {rate / per_kwh - 1:>+7.2%} {s.peak_kw:>8.1f} {s.jain:>6.3f}"
-            f" {s.messages_per_vehicle_hour:>9.2f} {p95:>6}"
+            f" {s.messages_per_vehicle_hour:>9.2f} {caps:>9} {p95:>6}"
         )
     baselines = [s for s in scores if not s.name.startswith(("ladeplan", "offline"))]
     lines.append("cheaper per kWh than the baseline while delivering at least its energy?")

@@ -6,8 +6,9 @@ draw 11 kW, so not all can charge at full power together. The stack runs with 5-
 slots (``conftest.py``). Each simulated charge point records every profile it accepted and draws
 ``min(cap, TxProfile, car)`` at every moment. From what they received the test checks that the
 caps of the four charge points add up to at most the limit at every moment (sampled every 100 ms
-over the whole run), that the caps follow the plan rather than an equal share, and that each car
-that said what it needs had its energy by its departure.
+over the whole run), that the caps follow the plan rather than an equal share, that each car
+that said what it needs had its energy by its departure, and that the charge points' composite
+schedules, read back by ems-adapter, were what it installed.
 """
 
 from __future__ import annotations
@@ -102,6 +103,16 @@ async def wait_planned(operator: Operator, stack: Stack, location_id: str, charg
     await eventually(planned, timeout=30)
 
 
+async def all_verified(operator: Operator, stack: Stack, location_id: str, points: list[str]) -> bool:
+    port = stack.services["ems-adapter"].port
+    url = f"http://127.0.0.1:{port}/api/v1/locations/{location_id}/charge-points"
+    async with operator.http.get(url) as response:
+        assert response.status == 200
+        rows = {row["charge_point_id"]: row["profile_check"] for row in (await response.json())["charge_points"]}
+    assert not any(row is not None and row["verdict"] == "mismatch" for row in rows.values()), rows
+    return all(rows[point] is not None and rows[point]["verdict"] == "verified" for point in points)
+
+
 async def run_201(sim: Sim201, car: Car, token: str, meter_wh: int) -> Outcome:
     assert car.energy_wh is not None
     tx = f"tx-{uuid.uuid4().hex[:10]}"
@@ -193,6 +204,10 @@ async def test_a_tight_site_keeps_its_limit_at_every_moment_and_every_car_gets_i
             run_16(sims[3], CAR_16, tokens[3], 50_000),
         )
         ended = datetime.now(UTC)
+        # Each charge point's composite schedule, read back after the replans (GetCompositeSchedule through
+        # the gateway, 2.0.1 and 1.6), was what ladeplan installed: verified, never a mismatch. Asked
+        # while they are still connected (an offline one is "not verified").
+        await eventually(lambda: all_verified(operator, stack, location_id, points), timeout=30)
 
     # 1. The caps the charge points held added up to at most the limit at every moment, and so did
     #    what the cars could draw (cap, TxProfile and car, each at its own charge point).

@@ -110,3 +110,25 @@ def test_a_car_draws_within_the_limit_the_moment_it_changes_and_stops_when_full(
         pytest.approx(1040.0),
         0.0,
     )
+
+
+def test_the_composite_schedule_reports_what_the_held_profiles_give_from_now_on():
+    book = ProfileBook()
+    book.add(0, v16(1, "ChargePointMaxProfile", [(0, 16.0), (60, 8.0)]), T0)
+    book.add(1, v16(7, "TxProfile", [(0, 10.0), (30, 12.0)], duration=120, tx=42), T0)
+    now = T0 + timedelta(seconds=10)
+
+    # EVSE 0: the max profile alone, from now on (offsets relative to the request).
+    assert book.composite(now, 200, 0) == [
+        {"start_period": 0, "limit": 16.0, "number_phases": 3},
+        {"start_period": 50, "limit": 8.0, "number_phases": 3},
+    ]
+    # An EVSE: the smaller of both; after the TxProfile's duration the max profile alone.
+    assert book.composite(now, 200, 1) == [
+        {"start_period": 0, "limit": 10.0, "number_phases": 3},
+        {"start_period": 20, "limit": 12.0, "number_phases": 3},
+        {"start_period": 50, "limit": 8.0, "number_phases": 3},
+    ]
+    # In W, and the charge point's own maximum where nothing limits.
+    assert book.composite(now, 15, 1, unit="W") == [{"start_period": 0, "limit": pytest.approx(6900.0)}]
+    assert ProfileBook().composite(now, 30, 0) == [{"start_period": 0, "limit": 32.0, "number_phases": 3}]

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 VOLTAGE = 230.0
 _MAX = {"ChargePointMaxProfile", "ChargingStationMaxProfile"}
 _TX = {"TxProfile"}
 _TX_DEFAULT = {"TxDefaultProfile"}
+HARDWARE_MAX_W = 32 * 3 * VOLTAGE  # what a simulated charge point gives without any profile: 32 A, three phases
 
 
 def _time(text: str | None) -> datetime | None:
@@ -125,6 +126,41 @@ class ProfileBook:
         default = [p for p in held if p.evse_id in (0, evse_id) and p.purpose in _TX_DEFAULT]
         tx_limit = _winner(at, tx)
         return min(limit, tx_limit if math.isfinite(tx_limit) else _winner(at, default))
+
+    def composite(
+        self, start: datetime, duration_s: int, evse_id: int, unit: str = "A", hardware_max_w: float = HARDWARE_MAX_W
+    ) -> list[dict[str, Any]]:
+        """GetCompositeSchedule's periods from ``start`` for ``duration_s``, from the profiles held now.
+
+        EVSE 0: the max profile alone; an EVSE: the smaller of that and its TxProfile (``limit_w``).
+        Where nothing limits, the charge point's own maximum. In A, stated on three phases and
+        rounded down to 0.1 A (as limits are sent); offsets in whole seconds, as OCPP has them.
+        """
+        end = start + timedelta(seconds=duration_s)
+        moments = {start}
+        for item in self.held(start):
+            schedule = item.schedule
+            origin = _time(schedule.get("start_schedule")) or item.at
+            points = [
+                origin + timedelta(seconds=float(p["start_period"])) for p in schedule["charging_schedule_period"]
+            ]
+            if schedule.get("duration") is not None:
+                points.append(origin + timedelta(seconds=float(schedule["duration"])))
+            moments.update(point for point in points if start < point < end)
+        composite: list[dict[str, Any]] = []
+        for moment in sorted(moments):
+            watts = self.limit_w(moment, None if evse_id == 0 else evse_id)
+            watts = min(watts, hardware_max_w)
+            limit = watts if unit == "W" else math.floor(watts / (3 * VOLTAGE) * 10 + 1e-6) / 10
+            offset = round((moment - start).total_seconds())
+            period: dict[str, Any] = {"start_period": offset, "limit": float(limit)}
+            if unit == "A":
+                period["number_phases"] = 3
+            if composite and composite[-1]["start_period"] == offset:
+                composite[-1] = period  # two changes within a second: the later one holds
+            elif not composite or composite[-1]["limit"] != period["limit"]:
+                composite.append(period)
+        return composite
 
 
 def _winner(at: datetime, profiles: list[Received]) -> float:

@@ -18,6 +18,7 @@ from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
 from ladeplan.simulator.followups import Followups
+from ladeplan.simulator.smart_charging import ProfileBook
 
 CONFIGURATION = {
     # key: (value, read-only)
@@ -45,6 +46,7 @@ class Station16:
     id: str
     call: Any
     profiles: list[dict[str, Any]]
+    book: ProfileBook
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -214,15 +216,16 @@ class Station16:
         self, connector_id: int, duration: int, charging_rate_unit: str | None = None
     ) -> call_result.GetCompositeSchedule:
         self._got("GetCompositeSchedule", connector_id=connector_id, duration=duration, unit=charging_rate_unit)
-        limit = self.profiles[-1]["charging_schedule"]["charging_schedule_period"][0]["limit"] if self.profiles else 32
+        start = datetime.now(UTC)
+        unit = charging_rate_unit or "A"
         return call_result.GetCompositeSchedule(
             status="Accepted",
             connector_id=connector_id,
-            schedule_start=_now(),
+            schedule_start=start.isoformat().replace("+00:00", "Z"),
             charging_schedule={
                 "duration": duration,
-                "charging_rate_unit": charging_rate_unit or "A",
-                "charging_schedule_period": [{"start_period": 0, "limit": float(limit)}],
+                "charging_rate_unit": unit,
+                "charging_schedule_period": self.book.composite(start, duration, connector_id, unit),
             },
         )
 

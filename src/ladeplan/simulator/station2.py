@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ocpp.messages import MessageType
@@ -16,6 +17,7 @@ from ocpp.routing import on
 from ocpp.v201.enums import Action
 
 from ladeplan.simulator.followups import Followups
+from ladeplan.simulator.smart_charging import ProfileBook
 from ladeplan.simulator.station2_notify import Notify2, now_iso
 
 
@@ -42,6 +44,7 @@ class Station2(Notify2):
     """Mixed into ``Sim201``/``Sim21`` before the ``ocpp`` package's ChargePoint."""
 
     profiles: list[dict[str, Any]]
+    book: ProfileBook
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -255,14 +258,13 @@ class Station2(Notify2):
         self, duration: int, evse_id: int, charging_rate_unit: str | None = None, **_: Any
     ) -> Any:
         self._got("GetCompositeSchedule", duration=duration, evse_id=evse_id, charging_rate_unit=charging_rate_unit)
-        limit = (
-            self.profiles[-1]["charging_schedule"][0]["charging_schedule_period"][0]["limit"] if self.profiles else 32
-        )
+        start = datetime.now(UTC)
+        unit = charging_rate_unit or "A"
         schedule = {
             "evse_id": evse_id,
             "duration": duration,
-            "schedule_start": now_iso(),
-            "charging_rate_unit": charging_rate_unit or "A",
-            "charging_schedule_period": [{"start_period": 0, "limit": float(limit)}],
+            "schedule_start": start.isoformat().replace("+00:00", "Z"),
+            "charging_rate_unit": unit,
+            "charging_schedule_period": self.book.composite(start, duration, evse_id, unit),
         }
         return self._call_result.GetCompositeSchedule(status="Accepted", schedule=schedule)

@@ -65,3 +65,29 @@ class ExternalPlanAccepted(BaseModel):
     slot_seconds: int
     slots: int
     sessions: list[str]
+
+
+class ProfileCheck(BaseModel):
+    """The last read-back of a charge point's profiles (GetCompositeSchedule against what it was sent)."""
+
+    checked_at: datetime
+    verdict: Literal["verified", "mismatch", "not_verified"] = Field(
+        description="'verified': its composite schedule is what ladeplan installed; 'mismatch': it differs (the "
+        "profiles are sent again on the next replan); 'not_verified': the charge point could not tell "
+        "(not supported, refused, offline or no answer)."
+    )
+    detail: str | None = None
+    evse_id: int | None = Field(default=None, description="Mismatch: the EVSE where it differs most (0: the cap).")
+    differs_at: datetime | None = None
+    expected_kw: float | None = Field(default=None, description="Mismatch: the limit ladeplan installed there.")
+    reported_kw: float | None = Field(default=None, description="Mismatch: the limit the charge point reported.")
+
+
+class ChargePointView(BaseModel):
+    charge_point_id: str
+    profile_check: ProfileCheck | None = Field(description="None until its profiles were first read back.")
+
+
+class LocationChargePoints(BaseModel):
+    location_id: str
+    charge_points: list[ChargePointView]

@@ -24,6 +24,7 @@ from ems_adapter.use_cases.external import ExternalEms
 from ems_adapter.use_cases.oscp import Oscp
 from ems_adapter.use_cases.planning import Planning
 from ems_adapter.use_cases.queries import PlanQueries
+from ems_adapter.use_cases.readback import ReadBack
 from ems_adapter.use_cases.replanner import Replanner
 from ems_adapter.use_cases.sources import PlanSources
 from ladeplan_contracts.names import COMMANDS_EXCHANGE
@@ -79,14 +80,18 @@ async def _planning(app: web.Application) -> AsyncIterator[None]:
 
     oscp = Oscp(pool, OscpClient(http), settings, request_replan) if settings.oscp_enabled else None
     sources = PlanSources(settings, settings.tariff, oscp)
+    commands = CommandClient(rpc)
+    readback = ReadBack(pool, commands, timeout_s=settings.command_timeout_s)
     planning = Planning(
         pool,
-        CommandClient(rpc),
+        commands,
         settings.tariff,
         on_commit=relay.wake,
         command_timeout_s=settings.command_timeout_s,
         slot_seconds=settings.ems_slot_seconds,
         sources=sources,
+        forecast_history_days=settings.ems_forecast_history_days,
+        readback=readback,
     )
 
     async def locations_with_sessions() -> list[str]:
@@ -118,6 +123,7 @@ async def _planning(app: web.Application) -> AsyncIterator[None]:
         if oscp is not None:
             await oscp.stop()
         await replanner.stop()
+        await readback.stop()  # after the replanner: no replan starts new checks any more
         await relay.stop()
         await rpc.close()
         await http.close()

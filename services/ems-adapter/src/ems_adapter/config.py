@@ -52,6 +52,13 @@ class Settings(ServiceSettings):
         description="Length of a planning slot in seconds; profiles change at most once a slot. Divides an hour "
         "(EMS_SLOT_SECONDS).",
     )
+    ems_forecast_history_days: int = Field(
+        default=28,
+        ge=0,
+        le=366,
+        description="Days of a location's completed sessions its demand forecast learns from, once a local day; "
+        "0 plans work-conserving without one (EMS_FORECAST_HISTORY_DAYS).",
+    )
 
     ems_mode: EmsMode = Field(
         default="builtin",

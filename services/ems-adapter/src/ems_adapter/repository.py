@@ -15,6 +15,7 @@ import asyncpg
 import orjson
 
 from ems_adapter.domain.dispatch import Held, Outgoing
+from ems_adapter.domain.history import CompletedSession
 from ems_adapter.domain.profiles import Unit
 from ems_adapter.domain.site import ActiveSession, Needs
 from ladeplan_contracts.commands import ChargingProfile
@@ -254,3 +255,65 @@ async def locations_with_sessions(conn: asyncpg.Connection) -> list[str]:
         "WHERE s.ended_at IS NULL ORDER BY 1"
     )
     return [row["location_id"] for row in rows]
+
+
+async def timezone_if_charging(conn: asyncpg.Connection, location_id: str) -> str | None:
+    """The location's timezone when it is known and has a running session, else None."""
+    value = await conn.fetchval(
+        """
+        SELECT l.timezone FROM locations l
+        WHERE l.location_id = $1 AND EXISTS (
+            SELECT 1 FROM sessions s JOIN charge_points c USING (charge_point_id)
+            WHERE c.location_id = $1 AND s.ended_at IS NULL)
+        """,
+        location_id,
+    )
+    return None if value is None else str(value)
+
+
+async def completed_sessions(
+    conn: asyncpg.Connection, location_id: str, since: datetime
+) -> tuple[list[asyncpg.Record], datetime | None]:
+    """The location's sessions that started from ``since`` on and have ended, and the first start seen there.
+
+    Read only. Rows, not ``CompletedSession``s: a month of a large site is many thousand rows, and
+    the caller converts them (``completed``) off the event loop. An EV's needs are kept only as the
+    latest per EVSE, so a session has its requested energy and declared departure only while no
+    later session at its EVSE sent needs.
+    """
+    rows = await conn.fetch(
+        f"""
+        SELECT s.started_at, s.ended_at, s.delivered_kwh,
+               (c.connectors ->> s.connector_id::text)::double precision AS connector_max_kw,
+               n.requested_energy_wh, n.departure_at, n.max_power_kw
+        FROM sessions s
+        JOIN charge_points c ON c.charge_point_id = s.charge_point_id
+        LEFT JOIN charging_needs n ON n.charge_point_id = s.charge_point_id AND n.evse_id = s.evse_id
+             AND n.received_at >= s.started_at - interval '{NEEDS_BEFORE_START}' AND n.received_at <= s.ended_at
+        WHERE c.location_id = $1 AND s.ended_at IS NOT NULL AND s.started_at >= $2
+        """,
+        location_id,
+        since,
+    )
+    first = await conn.fetchval(
+        "SELECT min(s.started_at) FROM sessions s JOIN charge_points c USING (charge_point_id) "
+        "WHERE c.location_id = $1",
+        location_id,
+    )
+    return list(rows), first
+
+
+def completed(rows: Sequence[asyncpg.Record]) -> list[CompletedSession]:
+    """``completed_sessions``' rows as the domain takes them."""
+    return [
+        CompletedSession(
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            delivered_kwh=row["delivered_kwh"],
+            connector_max_kw=row["connector_max_kw"],
+            requested_energy_kwh=None if row["requested_energy_wh"] is None else row["requested_energy_wh"] / 1000,
+            declared_departure_at=row["departure_at"],
+            ev_max_power_kw=row["max_power_kw"],
+        )
+        for row in rows
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
@@ -18,7 +19,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from ems_adapter.app import create_app
 from ems_adapter.config import SCHEMA, Settings
-from ladeplan_contracts.commands import Command, CommandReply, SetChargingProfile
+from ladeplan.simulator.smart_charging import ProfileBook
+from ladeplan_contracts.commands import ChargingProfile, Command, CommandReply, SetChargingProfile
+from ladeplan_contracts.commands_charging import GetCompositeSchedule
 from ladeplan_contracts.envelope import Contract, new_envelope, parse_envelope
 from ladeplan_contracts.names import COMMANDS_EXCHANGE
 from ladeplan_platform.bus import EventPublisher, make_broker
@@ -29,11 +32,20 @@ OPERATOR_KEY = "test-operator-key"
 
 
 class StandInGateway:
-    """One gateway node: binds charge point ids and records every SetChargingProfile it is sent."""
+    """One gateway node: binds charge point ids and records every SetChargingProfile it is sent.
+
+    GetCompositeSchedule is answered ``not_supported`` unless a test sets ``composite[charge point]``:
+    ``"honest"`` reports what the profiles it was sent give (the simulator's ``ProfileBook``, as a
+    2.0.1 station would), or a function of the request gives the answer's payload (a charge point
+    that ignores or mis-stacks a profile).
+    """
 
     def __init__(self, amqp_url: str) -> None:
         self._amqp_url = amqp_url
         self.received: list[tuple[str, SetChargingProfile]] = []
+        self.composite: dict[str, str | Callable[[GetCompositeSchedule], dict[str, Any]]] = {}
+        self.asked: list[tuple[str, GetCompositeSchedule]] = []
+        self.last_asked: dict[str, datetime] = {}  # per charge point, when it was last asked
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect(self._amqp_url)
@@ -49,19 +61,73 @@ class StandInGateway:
     async def _answer(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         async with message.process():
             command = parse_envelope(message.body, Command).data
-            assert isinstance(command.command, SetChargingProfile)
-            self.received.append((command.charge_point_id, command.command))
-            reply = new_envelope(CommandReply(status="accepted", response={"status": "Accepted"}))
+            if isinstance(command.command, GetCompositeSchedule):
+                answer = self._composite(command.charge_point_id, command.command)
+            else:
+                assert isinstance(command.command, SetChargingProfile)
+                self.received.append((command.charge_point_id, command.command))
+                answer = CommandReply(status="accepted", response={"status": "Accepted"})
+            reply = new_envelope(answer)
             await self._channel.default_exchange.publish(
                 aio_pika.Message(reply.model_dump_json().encode(), correlation_id=message.correlation_id),
                 routing_key=message.reply_to or "",
             )
+
+    def _composite(self, charge_point_id: str, request: GetCompositeSchedule) -> CommandReply:
+        self.asked.append((charge_point_id, request))
+        self.last_asked[charge_point_id] = datetime.now(UTC)
+        behaviour = self.composite.get(charge_point_id)
+        if behaviour is None:
+            return CommandReply(status="not_supported", detail="GetCompositeSchedule is not supported.")
+        if behaviour == "honest":
+            book = ProfileBook()
+            for sent in self.of(charge_point_id):
+                book.add(sent.evse_id, _as_v2(sent.profile))
+            now = datetime.now(UTC)
+            unit = request.unit or "A"
+            schedule = {
+                "evse_id": request.evse_id,
+                "duration": request.duration_s,
+                "schedule_start": now.isoformat(),
+                "charging_rate_unit": unit,
+                "charging_schedule_period": book.composite(now, request.duration_s, request.evse_id, unit),
+            }
+            return CommandReply(status="accepted", response={"status": "Accepted", "schedule": schedule})
+        assert callable(behaviour)
+        return CommandReply(status="accepted", response=behaviour(request))
 
     def of(self, charge_point_id: str) -> list[SetChargingProfile]:
         return [command for target, command in self.received if target == charge_point_id]
 
     async def close(self) -> None:
         await self._connection.close()
+
+
+def _as_v2(profile: ChargingProfile) -> dict[str, Any]:
+    """A contract profile as a 2.0.1 station's SetChargingProfile payload (snake_case) holds it."""
+    purposes = {"charge_point_max": "ChargingStationMaxProfile", "tx": "TxProfile", "tx_default": "TxDefaultProfile"}
+    schedule: dict[str, Any] = {
+        "id": profile.id,
+        "charging_rate_unit": profile.unit,
+        "charging_schedule_period": [
+            {"start_period": p.start_offset_s, "limit": p.limit, "number_phases": p.number_phases}
+            for p in profile.periods
+        ],
+    }
+    if profile.start is not None:
+        schedule["start_schedule"] = profile.start.isoformat()
+    if profile.duration_s is not None:
+        schedule["duration"] = profile.duration_s
+    payload: dict[str, Any] = {
+        "id": profile.id,
+        "stack_level": profile.stack_level,
+        "charging_profile_purpose": purposes[profile.purpose],
+        "charging_profile_kind": "Absolute",
+        "charging_schedule": [schedule],
+    }
+    if profile.transaction_ref is not None:
+        payload["transaction_id"] = profile.transaction_ref
+    return payload
 
 
 @pytest.fixture(scope="module")

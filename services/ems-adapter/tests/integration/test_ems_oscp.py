@@ -163,6 +163,9 @@ async def test_a_forecast_becomes_the_site_limit_and_heartbeat_loss_falls_back(l
         assert sum(s["power_kw"][slot] for s in plan["sessions"]) <= limit + 1e-6
     assert sum(s["power_kw"][0] for s in plan["sessions"]) == pytest.approx(A_16_KW, abs=0.01)
     assert {s["session_id"] for s in plan["sessions"]} == set(sessions)
+    # Limited below the grid limit now, the caps' tail (after the horizon: a backend outage) keeps the
+    # fallback capacity, shared by the two charge points.
+    assert plan["charge_point_cap_kw"] == FALLBACK_KW / 2
 
     # The provider falls silent: past its offline_mode_at the configured fallback applies.
     assert await provider.heartbeat(datetime.now(UTC) + timedelta(seconds=1)) == 204
@@ -170,6 +173,7 @@ async def test_a_forecast_becomes_the_site_limit_and_heartbeat_loss_falls_back(l
     assert all(limit == FALLBACK_KW for limit in fallback["capacity_kw"])
     for slot in range(len(fallback["capacity_kw"])):
         assert sum(s["power_kw"][slot] for s in fallback["sessions"]) <= FALLBACK_KW + 1e-6
+    assert fallback["charge_point_cap_kw"] == FALLBACK_KW / 2
 
     # Back online: the forecast holds again.
     assert await provider.heartbeat(datetime.now(UTC) + timedelta(hours=1)) == 204

@@ -148,7 +148,11 @@ async def test_the_api_wants_a_key_and_knows_unknown_locations(client, auth):
     health = await client.get("/health")
     assert await health.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
     paths = (await (await client.get("/api/v1/openapi.json")).json())["paths"]
-    assert set(paths) == {"/api/v1/locations/{location_id}/plan", "/api/v1/locations/{location_id}/demand"}
+    assert set(paths) == {
+        "/api/v1/locations/{location_id}/plan",
+        "/api/v1/locations/{location_id}/demand",
+        "/api/v1/locations/{location_id}/charge-points",
+    }
     # Without OSCP_GROUPS there is no OSCP endpoint.
     assert (await client.post("/oscp/fp/2.0/heartbeat", json={})).status == 404
 

@@ -137,3 +137,34 @@ def effective_limits(
     if fallback_kw is None:
         return []
     return [Limit(now - timedelta(days=1), datetime.max.replace(tzinfo=now.tzinfo), fallback_kw)]
+
+
+def long_term_kw(
+    now: datetime,
+    grid_limit_kw: float,
+    consumption: Sequence[ForecastBlock],
+    fallback: Sequence[ForecastBlock],
+    *,
+    provider_offline: bool,
+    fallback_kw: float | None,
+    voltage: float = NOMINAL_VOLTAGE,
+) -> float | None:
+    """What a location may draw for good once its plan has run out, when that is below the grid limit.
+
+    The caps' tail outlives the plan, so it is what holds while ladeplan itself is away; OSCP's
+    answer to a lost link is the fallback capacity (the FALLBACK_CONSUMPTION forecast, else the
+    configured ``fallback_kw``). The tail keeps it whenever the provider limits the location now:
+    it is offline (the fallback is in force), or a CONSUMPTION block in force is below the grid
+    limit. Without any fallback known, the lowest such block is the safe guess. None: the grid
+    limit holds (the provider limits nothing now, or is offline without a fallback to fall to).
+    """
+    forecast = [block_kw(block, voltage) for block in current_blocks(consumption, now)]
+    if not provider_offline and not any(kw < grid_limit_kw for kw in forecast):
+        return None
+    fallbacks = [block_kw(block, voltage) for block in current_blocks(fallback, now)]
+    if fallback_kw is not None:
+        fallbacks.append(fallback_kw)
+    candidates = fallbacks or ([] if provider_offline else forecast)
+    if not candidates:
+        return None
+    return max(min(grid_limit_kw, *candidates), 0.0)

@@ -15,7 +15,7 @@ the next replan tries again. Caps go out in safe batches (``caps.next_batch``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -23,7 +23,7 @@ import numpy as np
 from ladeplan_contracts.commands import ChargingProfile
 
 from .caps import TOLERANCE_KW, Steps, above, cap_profile, limit_over_time, moments, needs_raise, site_kw, steps
-from .profiles import Electrical, Unit, significant_change, tx_profile
+from .profiles import Electrical, Unit, significant_change, site_cap_kw, tx_profile
 from .site import LocationPlan
 
 SITE_CAP_PROFILE_ID = 1  # one cap per charge point; a new one replaces it (same id)
@@ -69,8 +69,29 @@ def desired_caps(located: LocationPlan, units: Mapping[str, Unit]) -> dict[str, 
 
 
 def site_limit(located: LocationPlan, grid_limit_kw: float) -> Steps:
-    """What the caps of ``located``'s location must keep together: its capacity per slot, then the grid limit."""
-    return limit_over_time(located.start, located.slot_seconds, located.capacity_kw, grid_limit_kw)
+    """What the caps of ``located``'s location must keep together: its capacity per slot, then the grid limit
+    (or the lower safe value ``keep_long_term`` set)."""
+    after = min(grid_limit_kw, located.tail_limit_kw)
+    return limit_over_time(located.start, located.slot_seconds, located.capacity_kw, after)
+
+
+def keep_long_term(located: LocationPlan, safe_kw: float | None, charge_points: int) -> LocationPlan:
+    """``located`` with its caps' tail at an equal share of ``safe_kw`` when that is below what it has.
+
+    The tail is what the charge points keep once the plan's horizon has passed, i.e. during a
+    backend outage longer than the plan: an OSCP provider's fallback capacity is what the DSO
+    allows then, so a tail of grid limit / charge points could exceed it. None: nothing lower holds.
+    """
+    if safe_kw is None:
+        return located
+    share = site_cap_kw(safe_kw, charge_points)
+    if share >= located.charge_point_cap_kw:  # at or above the grid limit's share: the grid limit binds
+        return located
+    return replace(
+        located,
+        charge_point_cap_kw=min(share, located.charge_point_cap_kw),
+        tail_limit_kw=min(max(safe_kw, 0.0), located.tail_limit_kw),
+    )
 
 
 def caps_to_send(

@@ -24,7 +24,12 @@ Choices, each for a reason:
 - cars leave before the departure they declared: a plan that defers to the cheap end of a stay
   loses what a car that leaves early still needed. Where history has declared departures,
   ``early_departure_slots`` is how early the earliest ``EARLY_QUANTILE`` of cars left, and the
-  planner should aim to finish that much before the declared time.
+  planner should aim to finish that much before the declared time;
+- a car that declared nothing is planned with an assumed stay (the service's default of 8 h), which
+  is a guess, not a promise: ``early_default_slots`` is the same margin against that assumption,
+  so on a site of one-hour stops the planner does not defer a default car's energy for hours;
+- the slot length is the planner's (``slot_seconds``), whatever it is: the forecast's slots must be
+  the plan's.
 
 Pure: no clock, no I/O; times are the site's local wall-clock times.
 """
@@ -32,6 +37,7 @@ Pure: no clock, no I/O; times are the site's local wall-clock times.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,6 +48,7 @@ from .model import FloatArray, VehicleDemand
 
 STAY_CLASSES_H = (0.0, 2.0, 4.0, 7.0, 10.0, 16.0, 36.0)  # lower edges; the last class is open
 SMOOTH_MINUTES = 30
+DAY_SECONDS = 24 * 3600
 STAY_QUANTILE = 25.0  # percent
 SAFETY = 1.2
 EARLY_QUANTILE = 10.0  # percent
@@ -56,23 +63,25 @@ class PastSession:
     energy_kwh: float
     max_power_kw: float
     declared_stay_hours: float | None = None  # the stay the car announced, when it did
+    assumed_stay_hours: float | None = None  # the stay the planner assumed for a car that announced none
 
 
 @dataclass(frozen=True)
 class DemandForecast:
     """Expected arrivals per day type (0 weekday, 1 weekend), slot of day and stay class."""
 
-    slot_minutes: int
+    slot_seconds: int
     days: tuple[int, int]  # days of history per day type
     energy_kwh: FloatArray  # [day type, slot of day, class]: kWh arriving on an average day
     count: FloatArray  # the same: cars arriving on an average day
     power_kw: FloatArray  # the same: their summed maximum power, kW
     stay_slots: FloatArray  # [day type, class]: representative stay, in slots
     early_departure_slots: int = 0  # how much earlier than declared cars leave (module doc)
+    early_default_slots: int = 0  # how much earlier than assumed cars that declared nothing leave
 
     @property
     def slots_per_day(self) -> int:
-        return 24 * 60 // self.slot_minutes
+        return DAY_SECONDS // self.slot_seconds
 
     def arriving_kwh(self, weekend: bool) -> FloatArray:
         """Energy (kWh) asked for by the cars arriving in each slot of an average day."""
@@ -85,14 +94,14 @@ class DemandForecast:
         past the horizon asks only for the share of its energy that falls inside it. ``None`` when a
         slot ahead falls on a kind of day the history does not cover.
         """
-        step = timedelta(minutes=self.slot_minutes)
+        step = timedelta(seconds=self.slot_seconds)
         expected: list[VehicleDemand] = []
         for k in range(1, slots):
             moment = start + k * step
             kind = int(moment.weekday() >= 5)
             if self.days[kind] == 0:
                 return None
-            of_day = (moment.hour * 60 + moment.minute) // self.slot_minutes
+            of_day = _slot_of_day(moment, self.slot_seconds)
             for c in np.flatnonzero(self.energy_kwh[kind, of_day] > 0.0).tolist():
                 stay = max(1, round(float(self.stay_slots[kind, c])))
                 end = min(k + stay, slots)
@@ -109,9 +118,15 @@ class DemandForecast:
         return expected
 
 
-def learn(sessions: Iterable[PastSession], since: date, until: date, *, slot_minutes: int = 15) -> DemandForecast:
-    """The forecast from the sessions that arrived on days ``since`` up to (not including) ``until``."""
-    per_day = 24 * 60 // slot_minutes
+def learn(sessions: Iterable[PastSession], since: date, until: date, *, slot_seconds: int = 900) -> DemandForecast:
+    """The forecast from the sessions that arrived on days ``since`` up to (not including) ``until``.
+
+    ``slot_seconds`` must divide a day (the service's slots divide an hour).
+    """
+    if slot_seconds <= 0 or DAY_SECONDS % slot_seconds:
+        raise ValueError(f"a slot must divide a day, got {slot_seconds} s")
+    per_day = DAY_SECONDS // slot_seconds
+    slot_hours = slot_seconds / 3600
     classes = len(STAY_CLASSES_H)
     days = [0, 0]
     for offset in range((until - since).days):
@@ -121,37 +136,54 @@ def learn(sessions: Iterable[PastSession], since: date, until: date, *, slot_min
     power = np.zeros((2, per_day, classes))
     stays: list[list[list[float]]] = [[[] for _ in range(classes)] for _ in range(2)]
     early: list[float] = []
+    early_default: list[float] = []
     for session in sessions:
         if not since <= session.arrival.date() < until:
             continue
         kind = int(session.arrival.weekday() >= 5)
-        of_day = (session.arrival.hour * 60 + session.arrival.minute) // slot_minutes
-        c = int(np.searchsorted(STAY_CLASSES_H, session.stay_hours, side="right")) - 1
+        of_day = _slot_of_day(session.arrival, slot_seconds)
+        # bisect, not np.searchsorted: a numpy call per session was a third of learning a month of a large site.
+        c = bisect_right(STAY_CLASSES_H, session.stay_hours) - 1
         energy[kind, of_day, c] += session.energy_kwh
         count[kind, of_day, c] += 1
         power[kind, of_day, c] += session.max_power_kw
-        stays[kind][c].append(session.stay_hours * 60 / slot_minutes)
+        stays[kind][c].append(session.stay_hours / slot_hours)
         if session.declared_stay_hours is not None:
-            early.append((session.declared_stay_hours - session.stay_hours) * 60 / slot_minutes)
+            early.append((session.declared_stay_hours - session.stay_hours) / slot_hours)
+        elif session.assumed_stay_hours is not None:
+            early_default.append((session.assumed_stay_hours - session.stay_hours) / slot_hours)
     scale = np.array([1.0 / max(d, 1) for d in days])[:, None, None]
-    width = max(0, SMOOTH_MINUTES // slot_minutes)
+    width = SMOOTH_MINUTES * 60 // slot_seconds
     stay_slots = np.array(
         [[float(np.percentile(s, STAY_QUANTILE)) if s else 1.0 for s in by_class] for by_class in stays]
     )
     return DemandForecast(
-        slot_minutes=slot_minutes,
+        slot_seconds=slot_seconds,
         days=(days[0], days[1]),
         energy_kwh=_smooth(energy, width) * scale,
         count=_smooth(count, width) * scale,
         power_kw=_smooth(power, width) * scale,
         stay_slots=stay_slots,
-        early_departure_slots=max(0, math.ceil(float(np.percentile(early, 100 - EARLY_QUANTILE)))) if early else 0,
+        early_departure_slots=_early_slots(early),
+        early_default_slots=_early_slots(early_default),
     )
+
+
+def _early_slots(early: Sequence[float]) -> int:
+    """How many slots before the declared (or assumed) departure all but the earliest leavers are gone."""
+    return max(0, math.ceil(float(np.percentile(early, 100 - EARLY_QUANTILE)))) if early else 0
+
+
+def _slot_of_day(moment: datetime, slot_seconds: int) -> int:
+    return (moment.hour * 3600 + moment.minute * 60 + moment.second) // slot_seconds
 
 
 def _smooth(values: FloatArray, width: int) -> FloatArray:
     """Moving average over the slots of the day (axis 1), wrapping around midnight."""
     if width == 0:
         return values
-    shifted: Sequence[FloatArray] = [np.roll(values, shift, axis=1) for shift in range(-width, width + 1)]
-    return np.asarray(sum(shifted) / len(shifted), dtype=np.float64)
+    # Running sums, not one shifted copy per offset: with 5-second slots the window is 721 slots wide.
+    per_day = values.shape[1]
+    wrapped = np.take(values, np.arange(-width, per_day + width) % per_day, axis=1)
+    sums = np.cumsum(np.pad(wrapped, ((0, 0), (1, 0), (0, 0))), axis=1)
+    return np.asarray((sums[:, 2 * width + 1 :] - sums[:, : -2 * width - 1]) / (2 * width + 1), dtype=np.float64)

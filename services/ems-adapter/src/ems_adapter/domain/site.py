@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .capacity import Limit, slot_limits
+from .forecast import DemandForecast
 from .model import FloatArray, Plan, SiteProblem, VehicleDemand
 from .online import replan
 from .profiles import NOMINAL_VOLTAGE, site_cap_kw
@@ -93,6 +94,9 @@ class LocationPlan:
     demands: tuple[SessionDemand, ...]
     plan: Plan
     charge_point_cap_kw: float  # each charge point's cap after the plan's horizon (see caps.py)
+    # What the caps may draw together after the horizon: the grid limit unless a lower safe value
+    # holds for good (an OSCP fallback capacity, ``dispatch.keep_long_term``); inf: the grid limit.
+    tail_limit_kw: float = math.inf
 
 
 def demand_of(
@@ -158,13 +162,21 @@ def plan_location(
     *,
     slot_seconds: int = SLOT_SECONDS,
     limits: Sequence[Limit] = (),
+    forecast: DemandForecast | None = None,
 ) -> LocationPlan:
     """Plan every active session of a location together against its grid limit, on slots of ``slot_seconds``.
 
     ``limits`` lower the grid limit for a while (an OSCP capacity forecast, see ``capacity.py``).
+    ``forecast`` (the site's learned demand, on the same slots) lets the plan defer energy to cheaper
+    slots into the room expected arrivals leave free, finishing each car early by as much as cars
+    left early in history; without one, or when it does not know the days ahead, the plan is
+    work-conserving (``online.replan``).
     """
     if slot_seconds <= 0:
         raise ValueError("slot length must be positive")
+    if forecast is not None and forecast.slot_seconds != slot_seconds:
+        # Pseudo-vehicles on other slots would be planned on the wrong windows and powers.
+        raise ValueError(f"forecast slots of {forecast.slot_seconds} s for a plan on {slot_seconds} s slots")
     slot = timedelta(seconds=slot_seconds)
     demands = tuple(demand_of(session, now, slot=slot) for session in sessions)
     latest = max((demand.departure_at for demand in demands), default=now + slot)
@@ -176,7 +188,7 @@ def plan_location(
         VehicleDemand(
             id=demand.session.session_id,
             first_slot=0,
-            end_slot=max(1, math.floor((demand.departure_at - now) / slot)),
+            end_slot=_end_slot(demand, now, slot, forecast),
             energy_kwh=demand.remaining_kwh,
             max_power_kw=demand.max_power_kw,
             min_power_kw=demand.min_power_kw,
@@ -185,7 +197,24 @@ def plan_location(
     ]
     problem = SiteProblem(slot_seconds / 3600, capacity, price, vehicles)
     fallback = site_cap_kw(grid_limit_kw, charge_points)
-    return LocationPlan(now, slot_seconds, capacity, price, demands, replan(problem), fallback)
+    local_now = now.astimezone(zone).replace(tzinfo=None)  # the forecast knows wall-clock days and hours
+    expected = None if forecast is None else forecast.expected_arrivals(local_now, slots)
+    return LocationPlan(now, slot_seconds, capacity, price, demands, replan(problem, expected=expected), fallback)
+
+
+def _end_slot(demand: SessionDemand, now: datetime, slot: timedelta, forecast: DemandForecast | None) -> int:
+    """The slot the car's window ends at: its departure, brought forward by what history says of early leavers.
+
+    Only with a forecast: without one the plan is work-conserving and finishes as early as it can
+    anyway. A departure the EV declared is shortened by how early cars left their declared time; a
+    default one (``DEFAULT_STAY``, a guess) by how early cars that declared nothing left it. At
+    least one slot stays, so a car is always planned.
+    """
+    end = math.floor((demand.departure_at - now) / slot)
+    if forecast is not None:
+        declared = demand.session.needs is not None and demand.session.needs.departure_at is not None
+        end -= forecast.early_departure_slots if declared else forecast.early_default_slots
+    return max(1, end)
 
 
 def delivered_kwh(

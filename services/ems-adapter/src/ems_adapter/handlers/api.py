@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ems_adapter.api_models import ExternalPlanAccepted, ExternalPlanBody, LocationDemand
+from ems_adapter.api_models import ExternalPlanAccepted, ExternalPlanBody, LocationChargePoints, LocationDemand
 from ems_adapter.domain.external_plan import PlanRejected
 from ems_adapter.state import EXTERNAL, QUERIES
 from ems_adapter.use_cases.external import NotExternal, UnknownLocation
@@ -28,6 +28,22 @@ async def get_plan(request: web.Request) -> web.Response:
     if plan is None:
         raise ApiError(404, "plan_not_found", f"No plan for location {location_id} (unknown, or never planned).")
     return json_response(plan)
+
+
+@api.route(
+    "GET",
+    "/api/v1/locations/{location_id}/charge-points",
+    summary="The location's charge points, each with the last read-back of its charging profiles: its composite "
+    "schedule (GetCompositeSchedule) compared with what ladeplan installed after a replan.",
+    response=LocationChargePoints,
+    errors=(404,),
+)
+async def get_charge_points(request: web.Request) -> web.Response:
+    location_id = request.match_info["location_id"]
+    found = await request.app[QUERIES].charge_points(location_id)
+    if found is None:
+        raise ApiError(404, "location_not_found", f"No location {location_id}.")
+    return json_response(found)
 
 
 @api.route(

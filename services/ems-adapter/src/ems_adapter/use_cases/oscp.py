@@ -36,7 +36,7 @@ import structlog
 from ems_adapter import repository as repo
 from ems_adapter import repository_oscp as store
 from ems_adapter.config import Settings
-from ems_adapter.domain.capacity import Limit, effective_limits, merge_blocks
+from ems_adapter.domain.capacity import Limit, effective_limits, long_term_kw, merge_blocks
 from ems_adapter.domain.oscp import (
     VERSION,
     AssetMeasurement,
@@ -161,6 +161,26 @@ class Oscp:
         fallbacks = [g.fallback_kw for g in groups.values() if g.fallback_kw is not None]
         return effective_limits(
             now,
+            consumption,
+            fallback,
+            provider_offline=self.provider_offline(now),
+            fallback_kw=min(fallbacks) if fallbacks else None,
+        )
+
+    async def long_term_kw(
+        self, conn: asyncpg.Connection, location_id: str, grid_limit_kw: float, now: datetime
+    ) -> float | None:
+        """What ``location_id`` may draw once its plan has run out, when the provider's fallback makes it
+        less than the grid limit (``capacity.long_term_kw``); None outside OSCP mode."""
+        if location_id not in self.locations():
+            return None
+        groups = {i: g for i, g in self._settings.oscp_groups.items() if g.location_id == location_id}
+        consumption = await store.forecast_blocks(conn, list(groups), "CONSUMPTION")
+        fallback = await store.forecast_blocks(conn, list(groups), "FALLBACK_CONSUMPTION")
+        fallbacks = [g.fallback_kw for g in groups.values() if g.fallback_kw is not None]
+        return long_term_kw(
+            now,
+            grid_limit_kw,
             consumption,
             fallback,
             provider_offline=self.provider_offline(now),

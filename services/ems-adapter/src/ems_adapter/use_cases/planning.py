@@ -8,7 +8,8 @@ that was offline or refused gets them again on the next replan.
 Caps go out in batches (``caps.next_batch``): decreases first, then raises while the caps held
 stay within the limit, so the site keeps its limit while a replan reaches the charge points one by
 one, and a raise that would only be safe once an offline charge point accepted its decrease waits.
-TxProfiles follow (they only lower what a cap allows).
+TxProfiles follow (they only lower what a cap allows). Then every charge point that accepted all
+it was sent is read back (GetCompositeSchedule, ``readback.py``) in the background.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
@@ -26,10 +28,20 @@ import structlog
 from ems_adapter import repository as repo
 from ems_adapter.domain.capacity import Limit
 from ems_adapter.domain.caps import next_batch
-from ems_adapter.domain.dispatch import Held, Outgoing, cap_electrical, profiles_to_send, site_limit
+from ems_adapter.domain.dispatch import (
+    Held,
+    Outgoing,
+    cap_electrical,
+    keep_long_term,
+    profiles_to_send,
+    site_limit,
+)
+from ems_adapter.domain.forecast import DemandForecast
+from ems_adapter.domain.history import learn_location
 from ems_adapter.domain.model import plan_cost_eur
 from ems_adapter.domain.profiles import Unit
 from ems_adapter.domain.site import SLOT_SECONDS, ActiveSession, LocationPlan, Tariff, delivered_kwh, plan_location
+from ems_adapter.use_cases.readback import ReadBack
 from ladeplan_contracts.commands import ChargingProfile, CommandBody, CommandReply, SetChargingProfile
 from ladeplan_contracts.ems import PlannedSession, PlanUpdated
 from ladeplan_platform.db import transaction
@@ -51,6 +63,8 @@ class PlanSource(Protocol):
         self, conn: asyncpg.Connection, location: repo.Location, sessions: Sequence[ActiveSession], now: datetime
     ) -> LocationPlan | None: ...
 
+    async def long_term_kw(self, conn: asyncpg.Connection, location: repo.Location, now: datetime) -> float | None: ...
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -68,6 +82,8 @@ class Planning:
         command_timeout_s: float = 30.0,
         slot_seconds: int = SLOT_SECONDS,
         sources: PlanSource | None = None,
+        forecast_history_days: int = 0,
+        readback: ReadBack | None = None,
     ) -> None:
         self._pool = pool
         self._commands = commands
@@ -77,10 +93,18 @@ class Planning:
         self._timeout_s = command_timeout_s
         self._slot_seconds = slot_seconds
         self._sources = sources
+        self._history_days = forecast_history_days
+        self._readback = readback
+        # Learned once per local day and location: history changes by a day's sessions, and the
+        # query reads a month of them. Kept with the zone, so a cached day is checked without the database.
+        self._forecasts: dict[str, tuple[ZoneInfo, date, DemandForecast | None]] = {}
 
     async def replan(self, location_id: str) -> PlanUpdated | None:
         """Plan ``location_id`` now; None when its location is not known (yet)."""
         now = self._clock()
+        # Before the transaction: a day's first replan reads and learns a month of sessions, which
+        # must not hold the locks on the location's running sessions that the consumers wait for.
+        forecast = await self._forecast(location_id, now)
         async with transaction(self._pool, "ems.replan") as conn:
             location = await repo.load_location(conn, location_id)
             if location is None:
@@ -98,8 +122,11 @@ class Planning:
                 # The LP takes ~0.1 s at 1,000 cars: off the event loop, so the API and consumers stay responsive.
                 located = await asyncio.to_thread(
                     plan_location, location.grid_limit_kw, len(location.units), sessions, now, self._tariff,
-                    location.timezone, slot_seconds=self._slot_seconds, limits=limits,
+                    location.timezone, slot_seconds=self._slot_seconds, limits=limits, forecast=forecast,
                 )  # fmt: skip
+            if self._sources is not None:  # the caps' tails keep an OSCP fallback below the grid limit
+                safe_kw = await self._sources.long_term_kw(conn, location, now)
+                located = keep_long_term(located, safe_kw, len(location.units))
             body = plan_updated(location_id, await repo.next_plan_id(conn), located)
             await repo.save_plan(conn, location_id, body.plan_id, now, body.model_dump_json())
             await add_to_outbox(conn, body)
@@ -108,11 +135,44 @@ class Planning:
         profile_ids = {item.session.session_id: item.profile_id for item in planned}
         outgoing = profiles_to_send(located, location.units, profile_ids, held, location.grid_limit_kw, now)
         caps = {item.charge_point_id: item.profile for item in outgoing if item.evse_id == 0}
-        await self._roll_out_caps(located, location.units, held, caps, location.grid_limit_kw, now)
-        await self._send([item for item in outgoing if item.evse_id != 0], now)
+        took: dict[str, bool] = {}  # charge point -> accepted everything this replan sent it
+        await self._roll_out_caps(located, location.units, held, caps, location.grid_limit_kw, now, took)
+        await self._send([item for item in outgoing if item.evse_id != 0], now, took)
+        if self._readback is not None:  # in the background: a replan never waits for a read-back
+            self._readback.after_replan(sorted(cp for cp, ok in took.items() if ok), located, location.units)
         log.info("plan.updated", location_id=location_id, plan_id=body.plan_id, sessions=len(sessions),
                  profiles_sent=len(outgoing))  # fmt: skip
         return body
+
+    async def _forecast(self, location_id: str, now: datetime) -> DemandForecast | None:
+        """The location's demand forecast for its local today (``domain/history.py``); None when there is none.
+
+        Used by the optimiser only (an external EMS's plan ignores it). A location is learned once it
+        has a car to plan: with none there is nothing to defer, and history may still be on its way.
+        """
+        if self._history_days <= 0:
+            return None
+        cached = self._forecasts.get(location_id)
+        if cached is not None and now.astimezone(cached[0]).date() == cached[1]:
+            return cached[2]
+        async with self._pool.acquire() as conn:
+            timezone = await repo.timezone_if_charging(conn, location_id)
+            if timezone is None:
+                return None
+            # A day more than the window: the window is in local days, and the zone may be ahead of UTC.
+            since = now - timedelta(days=self._history_days + 1)
+            rows, first = await repo.completed_sessions(conn, location_id, since)
+        zone = ZoneInfo(timezone)
+        today = now.astimezone(zone).date()
+        # Converting and learning a month of a large site's sessions takes a while: off the event loop.
+        forecast = await asyncio.to_thread(
+            lambda: learn_location(repo.completed(rows), first, timezone, today,
+                                   history_days=self._history_days, slot_seconds=self._slot_seconds)
+        )  # fmt: skip
+        self._forecasts[location_id] = (zone, today, forecast)
+        log.info("forecast.learned", location_id=location_id, day=today.isoformat(), sessions=len(rows),
+                 known=forecast is not None)  # fmt: skip
+        return forecast
 
     async def _roll_out_caps(
         self,
@@ -122,6 +182,7 @@ class Planning:
         pending: dict[str, ChargingProfile],
         limit_kw: float,
         now: datetime,
+        took: dict[str, bool],
     ) -> None:
         """Send ``pending`` caps batch by batch, each batch in parallel, never above the limit in between."""
         holding = {cp: held.get((cp, 0, "charge_point_max")) for cp in units}
@@ -133,22 +194,25 @@ class Planning:
                 log.warning("caps.deferred", charge_points=sorted(pending))  # retried on the next replan
                 return
             steps = [Outgoing(step.charge_point_id, 0, step.profile) for step in batch]
-            accepted = await self._send(steps, now)
+            accepted = await self._send(steps, now, took)
             for step in batch:
                 if step.charge_point_id in accepted:
                     holding[step.charge_point_id] = step.profile
                 if step.final or step.charge_point_id not in accepted:
                     del pending[step.charge_point_id]
 
-    async def _send(self, outgoing: list[Outgoing], now: datetime) -> set[str]:
+    async def _send(self, outgoing: list[Outgoing], now: datetime, took: dict[str, bool]) -> set[str]:
         """Per charge point in order, charge points in parallel: one slow one delays no other.
 
-        Returns the charge points that accepted everything sent to them.
+        Returns the charge points that accepted everything sent to them; ``took`` collects that over
+        the replan's calls (False once a charge point did not accept one).
         """
         accepted: set[str] = set()
 
         async def to_charge_point(items: list[Outgoing]) -> None:
             held_all = True
+            if self._readback is not None:
+                self._readback.sending(items[0].charge_point_id)
             for item in items:
                 command = SetChargingProfile(evse_id=item.evse_id, profile=item.profile)
                 reply = await self._commands.send(item.charge_point_id, command, timeout_s=self._timeout_s)
@@ -159,8 +223,10 @@ class Planning:
                     continue
                 async with transaction(self._pool, "ems.profile_held") as conn:
                     await repo.record_held(conn, item, now)
+            charge_point_id = items[0].charge_point_id
+            took[charge_point_id] = took.get(charge_point_id, True) and held_all
             if held_all:
-                accepted.add(items[0].charge_point_id)
+                accepted.add(charge_point_id)
 
         ordered = sorted(outgoing, key=lambda item: item.charge_point_id)  # stable: each cap stays first
         groups = [list(items) for _, items in groupby(ordered, key=lambda item: item.charge_point_id)]

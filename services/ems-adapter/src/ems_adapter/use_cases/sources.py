@@ -38,6 +38,12 @@ class PlanSources:
             return []
         return await self._oscp.limits(conn, location_id, now)
 
+    async def long_term_kw(self, conn: asyncpg.Connection, location: repo.Location, now: datetime) -> float | None:
+        """A safe limit below the grid limit that the caps' tails must keep (an OSCP fallback); None otherwise."""
+        if self._oscp is None or self._settings.mode_of(location.location_id) != "oscp":
+            return None
+        return await self._oscp.long_term_kw(conn, location.location_id, location.grid_limit_kw, now)
+
     async def external(
         self, conn: asyncpg.Connection, location: repo.Location, sessions: Sequence[ActiveSession], now: datetime
     ) -> LocationPlan | None:
