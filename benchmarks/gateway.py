@@ -123,3 +123,14 @@ def table(rows: list[tuple[str, LoadResult]]) -> str:
             f"{result.median_ms:>8.2f} {result.percentile(0.99):>8.2f}"
         )
     return "\n".join(lines)
+
+
+def main() -> None:
+    """``python -m benchmarks.gateway``: this benchmark alone (``make bench`` runs them all)."""
+    database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    amqp = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    print(table(run(database, amqp)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,7 @@ import asyncio
 import bisect
 import os
 import random
+import sys
 import threading
 import time
 import uuid
@@ -40,6 +41,9 @@ RATE = float(os.environ.get("BENCH_RATE", "1000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 MIX = (("Heartbeat", 0.2), ("StatusNotification", 0.2), ("MeterValues", 0.6))
 POLL_S = 0.01  # how often the watcher looks for newly committed meter values
+# A file to write a py-spy profile of the gateway process to, covering the load only (not the ramp):
+# speedscope JSON for a path ending in .json, else a flame graph SVG.
+PROFILE = os.environ.get("BENCH_PROFILE")
 
 
 @dataclass
@@ -200,6 +204,21 @@ def _cpu_ticks() -> dict[str, int]:
     return ticks
 
 
+async def _profile(pid: int) -> None:
+    """With ``BENCH_PROFILE``: py-spy samples ``pid`` for the load's duration (``--nonblocking``: the
+    gateway is not paused for each sample, which would slow down what is measured)."""
+    if not PROFILE:
+        return
+    output_format = "speedscope" if PROFILE.endswith(".json") else "flamegraph"
+    py_spy = str(Path(sys.executable).with_name("py-spy"))
+    process = await asyncio.create_subprocess_exec(
+        *(py_spy, "record", "--pid", str(pid), "--duration", str(int(SECONDS)), "--rate", "250", "--nonblocking"),
+        *("--format", output_format, "--output", PROFILE),
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    await process.wait()
+
+
 def _cpu_shares(before: dict[str, int], after: dict[str, int], seconds: float) -> tuple[tuple[str, float], ...]:
     """Share of one core each role used over ``seconds``, busiest first."""
     hertz = os.sysconf("SC_CLK_TCK")
@@ -262,7 +281,7 @@ async def _load(url: str, ids: list[str], gateway_pid: int) -> tuple[ScaleResult
                 n += 1
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - t0)))
 
-        await asyncio.gather(*(drive(p, i) for i, p in enumerate(peers)))
+        await asyncio.gather(_profile(gateway_pid), *(drive(p, i) for i, p in enumerate(peers)))
         elapsed = time.perf_counter() - started_load
         cpu = _cpu_shares(cpu_before, _cpu_ticks(), elapsed)
         held = sum(1 for p in peers if not p.socket.closed)
@@ -350,6 +369,7 @@ def run(server_db_url: str, amqp_url: str) -> ScaleResult:
 
 
 def table(result: ScaleResult) -> str:
+    gateway_cpu = dict(result.cpu).get("ocpp-gateway", 0.0)  # share of one core
     return "\n".join(
         [
             f"Gateway at scale: {result.connections} charge points (1.6), mix "
@@ -366,5 +386,17 @@ def table(result: ScaleResult) -> str:
             "  CPU during the load         "
             + ", ".join(f"{role} {share:.0%}" for role, share in result.cpu)
             + f" (of {os.cpu_count()} cores)",
+            f"  gateway CPU per answer      {gateway_cpu / result.answered_rate * 1e6:.0f} µs",
         ]
     )
+
+
+def main() -> None:
+    """``python -m benchmarks.gateway_scale``: this benchmark alone (``make bench`` runs them all)."""
+    database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    amqp = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    print(table(run(database, amqp)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

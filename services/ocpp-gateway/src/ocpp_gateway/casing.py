@@ -7,7 +7,7 @@ The key rules themselves stay the package's, so handlers see exactly the names t
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
 from typing import Any
 
 from ocpp.charge_point import camel_to_snake_case as _package_to_snake
@@ -17,34 +17,43 @@ from ocpp.charge_point import snake_to_camel_case as _package_to_camel
 # bound the caches so a hostile stream of new keys cannot grow memory without limit.
 _MAX_KEYS = 4096
 
+# Plain dicts rather than functools.cache: the size check ran ``cache_info()`` for every dict of
+# every payload, which cost more than the conversions it guarded (issue 3's profile).
+_SNAKE: dict[str, str] = {}
+_CAMEL: dict[str, str] = {}
 
-@cache
+
 def _snake_key(key: str) -> str:
     converted: dict[str, Any] = _package_to_snake({key: None})
     return next(iter(converted))
 
 
-@cache
 def _camel_key(key: str) -> str:
     converted: dict[str, Any] = _package_to_camel({key: None})
     return next(iter(converted))
 
 
-def _convert(data: Any, convert_key: Any) -> Any:
+def _convert(data: Any, cache: dict[str, str], convert_key: Callable[[str], str]) -> Any:
     if isinstance(data, dict):
-        if convert_key.cache_info().currsize > _MAX_KEYS:
-            convert_key.cache_clear()
-        return {convert_key(key): _convert(value, convert_key) for key, value in data.items()}
+        result = {}
+        for key, value in data.items():
+            converted = cache.get(key)
+            if converted is None:
+                if len(cache) >= _MAX_KEYS:
+                    cache.clear()
+                converted = cache[key] = convert_key(key)
+            result[converted] = _convert(value, cache, convert_key) if isinstance(value, dict | list) else value
+        return result
     if isinstance(data, list):
-        return [_convert(value, convert_key) for value in data]
+        return [_convert(value, cache, convert_key) if isinstance(value, dict | list) else value for value in data]
     return data
 
 
 def to_snake(data: Any) -> Any:
     """``camel_to_snake_case`` of the ``ocpp`` package, with cached key conversions."""
-    return _convert(data, _snake_key)
+    return _convert(data, _SNAKE, _snake_key)
 
 
 def to_camel(data: Any) -> Any:
     """``snake_to_camel_case`` of the ``ocpp`` package, with cached key conversions."""
-    return _convert(data, _camel_key)
+    return _convert(data, _CAMEL, _camel_key)

@@ -3,6 +3,11 @@
 Each node consumes an exclusive queue bound to ``ladeplan.commands`` with the ids of its charge
 points (bound on connect, unbound on close), so a command reaches the node holding the socket;
 ``takeover.py`` settles the moment when two nodes believe they hold it.
+
+The router keeps its own set of bound ids and binds them again when the channel is reopened
+(after a reconnect), instead of letting aio-pika's robust queue remember them: the robust queue's
+``unbind`` scans every binding it remembers, so each disconnect cost time proportional to the
+charge points held (1,000 disconnects at once took ~3.7 s of CPU; now a set removal each).
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ import contextlib
 import aio_pika
 import structlog
 from aio_pika.abc import (
-    AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
-    AbstractQueue,
+    AbstractRobustChannel,
     AbstractRobustConnection,
+    AbstractRobustQueue,
 )
 
 from ladeplan_contracts.commands import Command, CommandReply
@@ -36,20 +41,28 @@ class CommandRouter:
         self._url = amqp_url
         self._takeover = takeover
         self._connection: AbstractRobustConnection | None = None
-        self._channel: AbstractChannel | None = None
+        self._channel: AbstractRobustChannel | None = None
         self._exchange: AbstractExchange | None = None
-        self._queue: AbstractQueue | None = None
+        self._queue: AbstractRobustQueue | None = None
         self._running: set[asyncio.Task[None]] = set()
+        # The ids this node's queue should be bound to: what :meth:`_rebind` restores after a reconnect.
+        self._bound: set[str] = set()
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(self._url)
-        self._channel = await self._connection.channel()
-        await self._channel.set_qos(prefetch_count=256)
-        self._exchange = await self._channel.declare_exchange(
-            COMMANDS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
-        )
-        self._queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
-        await self._queue.consume(self._on_command)
+        channel = await self._connection.channel()
+        assert isinstance(channel, AbstractRobustChannel)
+        self._channel = channel
+        await channel.set_qos(prefetch_count=256)
+        self._exchange = await channel.declare_exchange(COMMANDS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        assert isinstance(queue, AbstractRobustQueue)
+        self._queue = queue
+        await queue.consume(self._on_command)
+        # After a reconnect the robust channel declares the queue again (under its name) and restores
+        # its consumer, then calls this: the exclusive queue died with the old connection, and with it
+        # every binding.
+        channel.reopen_callbacks.add(self._rebind)
 
     async def close(self) -> None:
         for task in list(self._running):
@@ -64,13 +77,27 @@ class CommandRouter:
     async def bind(self, charge_point_id: str) -> None:
         assert self._queue is not None
         assert self._exchange is not None
-        await asyncio.shield(self._queue.bind(self._exchange, routing_key=charge_point_id))
+        # Noted first: a reconnect while the bind is under way restores it.
+        self._bound.add(charge_point_id)
+        await asyncio.shield(self._queue.bind(self._exchange, routing_key=charge_point_id, robust=False))
 
     async def unbind(self, charge_point_id: str) -> None:
         assert self._queue is not None
         assert self._exchange is not None
+        self._bound.discard(charge_point_id)
         with contextlib.suppress(Exception):  # the channel may be gone at shutdown; the queue goes with it
+            # Bound with robust=False, so the robust queue's scan of the bindings it keeps finds none.
             await asyncio.shield(self._queue.unbind(self._exchange, routing_key=charge_point_id))
+
+    async def _rebind(self, _channel: object) -> None:
+        """Bind the queue again to every charge point held, after the channel was reopened."""
+        assert self._queue is not None
+        assert self._exchange is not None
+        for charge_point_id in list(self._bound):
+            # One at a time, each checked against the set: a charge point gone meanwhile stays unbound.
+            if charge_point_id in self._bound:
+                await self._queue.bind(self._exchange, routing_key=charge_point_id, robust=False)
+        log.info("commands.rebound", charge_points=len(self._bound))
 
     async def _on_command(self, message: AbstractIncomingMessage) -> None:
         # Commands are not durable work: the requester times out if this node dies mid-way.

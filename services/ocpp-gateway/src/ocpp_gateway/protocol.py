@@ -166,10 +166,13 @@ class GatewayProtocol:
         # span name (span names are an index in tracing backends, not a place for arbitrary input).
         action = msg.action[:MAX_LOGGED_CHARS]
         span_name = f"ocpp {action}" if is_action(msg.action, self._ocpp_version) else "ocpp (unknown action)"
-        with _tracer.start_as_current_span(span_name, kind=trace.SpanKind.SERVER) as span:
-            span.set_attribute("ocpp.charge_point_id", self.id)
-            span.set_attribute("ocpp.version", self._ocpp_version)
-            span.set_attribute("ocpp.message_id", msg.unique_id)
+        # Attributes given at the start: each set_attribute takes the span's lock once more.
+        attributes = {
+            "ocpp.charge_point_id": self.id,
+            "ocpp.version": self._ocpp_version,
+            "ocpp.message_id": msg.unique_id,
+        }
+        with _tracer.start_as_current_span(span_name, kind=trace.SpanKind.SERVER, attributes=attributes):
             try:
                 payload = await self._answer(msg)
             except NoReply:

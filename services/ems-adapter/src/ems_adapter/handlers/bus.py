@@ -1,8 +1,8 @@
 """Bus entry points: the events ems-adapter plans from.
 
 Queues (durable, dead-lettering into ``ladeplan.dead-letter``):
-- ``ems-adapter.transactions`` <- ``transaction.*``: arrivals (started) and departures (ended);
-  meter values match the pattern too and are skipped.
+- ``ems-adapter.transactions`` <- ``transaction.started``, ``transaction.ended``: arrivals and
+  departures (earlier releases bound ``transaction.*``; that binding is removed at start).
 - ``ems-adapter.sessions`` <- ``session.completed``: a departure, if ``transaction.ended`` was missed.
 - ``ems-adapter.masterdata`` <- ``masterdata.#``: locations (grid limit) and charge points.
 - ``ems-adapter.charging-needs`` <- ``chargepoint.ev_charging_needs.notified``: the EV's demand.
@@ -24,14 +24,19 @@ from ladeplan_contracts.events import (
     TransactionStarted,
 )
 from ladeplan_contracts.smart_charging import EvChargingNeedsNotified
-from ladeplan_platform.bus import bind_events, subscribe_events
+from ladeplan_platform.bus import bind_events, subscribe_events, unbind_events
 
 TRANSACTIONS_QUEUE = "ems-adapter.transactions"
 
 
 async def bind_transaction_events(broker: RabbitBroker) -> None:
-    """The second routing key of the transactions queue (call before the broker starts)."""
+    """The second routing key of the transactions queue (call before the broker starts).
+
+    Releases before issue 3 bound the queue to ``transaction.*``; on a broker that ran one, that
+    binding outlives them and would keep every MeterValues coming, so it is removed.
+    """
     await bind_events(broker, TRANSACTIONS_QUEUE, TransactionEnded.TYPE)
+    await unbind_events(broker, TRANSACTIONS_QUEUE, "transaction.*")
 
 
 def register_bus_handlers(broker: RabbitBroker, demand: Demand) -> None:
