@@ -36,6 +36,29 @@ def test_ev_needs_replace_the_defaults_and_an_overstay_is_planned_an_hour_ahead(
     assert demand.departure_at == NOW + timedelta(hours=1)
 
 
+def test_a_departure_still_ahead_is_kept_however_close():
+    # Stretching it to the overstay horizon (4 slots) would plan power after the car has left.
+    needs = Needs(requested_energy_kwh=0.06, departure_at=NOW + timedelta(seconds=10), max_power_kw=11.04)
+
+    demand = demand_of(session(needs=needs), NOW, slot=timedelta(seconds=5))
+
+    assert demand.departure_at == NOW + timedelta(seconds=10)
+
+
+def test_nothing_is_planned_after_a_car_leaves_even_when_it_leaves_soon():
+    # The smart charging e2e's car 2, replanned 15 s before it leaves on 5 s slots: the plan spreads
+    # a car's energy over its window, so with the window stretched to the overstay horizon the car
+    # got its last 15 Wh planned after its departure and left without them. Here it wants more than
+    # 10 s at 11.04 kW can give (30.7 Wh): all of that comes before it leaves, nothing after.
+    needs = Needs(requested_energy_kwh=0.06, departure_at=NOW + timedelta(seconds=10), max_power_kw=11.04)
+
+    located = plan_location(24.0, 4, [session(needs=needs)], NOW, TARIFF, "Europe/Berlin", slot_seconds=5)
+
+    row = located.plan.power_kw[0]
+    assert row[:2] == pytest.approx([11.04, 11.04])
+    assert not row[2:].any()
+
+
 def test_a_cap_below_the_minimum_leaves_no_legal_setpoint():
     demand = demand_of(session(), NOW, cap_kw=3.0)
 

@@ -7,7 +7,8 @@ with the defaults below, so a 1.6 charge point's session is planned too:
 
 - energy ``DEFAULT_ENERGY_KWH`` (a typical top-up of a workplace or overnight stop),
 - departure ``DEFAULT_STAY`` after the start; a car still there after its departure is planned
-  ``OVERSTAY_SLOTS`` ahead, replan by replan, until it leaves,
+  ``OVERSTAY_SLOTS`` ahead, replan by replan, until it leaves (a departure still ahead, however
+  close, is kept: nothing is planned after it),
 - the connector's maximum power (``DEFAULT_POWER_KW`` when masterdata gave none) on
   ``DEFAULT_PHASES`` phases, and the IEC 61851 minimum of 6 A per phase.
 
@@ -111,7 +112,11 @@ def demand_of(
     phases = needs.phases or DEFAULT_PHASES
     requested = needs.requested_energy_kwh if needs.requested_energy_kwh is not None else DEFAULT_ENERGY_KWH
     departure = needs.departure_at or session.started_at + DEFAULT_STAY
-    departure = max(departure, now + OVERSTAY_SLOTS * slot)
+    if departure <= now:
+        # Only a car past its departure is planned OVERSTAY_SLOTS ahead. One still to leave keeps its
+        # departure however close: the plan may put a car's energy anywhere in its window (the peak
+        # term spreads it to the window's end), so a stretched window plans energy after it left.
+        departure = now + OVERSTAY_SLOTS * slot
     connector = session.connector_max_kw if session.connector_max_kw is not None else DEFAULT_POWER_KW
     maximum = min(connector, needs.max_power_kw if needs.max_power_kw is not None else connector)
     if cap_kw is not None:
