@@ -4,7 +4,8 @@ The whole stack runs as processes on a throw-away database and vhost. Charge poi
 straight into masterdata's tables with one argon2 hash (registering thousands through the API
 would spend the run hashing); every connection still goes through the real handshake check.
 Each connected charge point then sends Heartbeat, StatusNotification and MeterValues at its share
-of the offered rate. Reported: connections held, ramp time, gateway RSS growth per connection,
+of the offered rate (``BENCH_MIX``, default ``Heartbeat:0.2,StatusNotification:0.2,MeterValues:0.6``).
+Reported: connections held, ramp time, gateway RSS growth per connection,
 answered messages/s with p50/p99 answer latency, for MeterValues the end-to-end latency from the
 frame's timestamp to the moment its row is committed and visible (a reader polls every 10 ms,
 so a value is late by at most that), MeterValues stored per second end to end (from the start
@@ -39,7 +40,19 @@ from masterdata.domain.passwords import CredentialHasher
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2000"))
 RATE = float(os.environ.get("BENCH_RATE", "1000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
-MIX = (("Heartbeat", 0.2), ("StatusNotification", 0.2), ("MeterValues", 0.6))
+
+
+def _mix(text: str) -> tuple[tuple[str, float], ...]:
+    """``BENCH_MIX``: ``Action:weight`` pairs, e.g. ``MeterValues:1`` for meter values only."""
+    pairs = tuple((action.strip(), float(weight)) for action, _, weight in (p.partition(":") for p in text.split(",")))
+    known = {"Heartbeat", "StatusNotification", "MeterValues"}
+    if not pairs or any(action not in known or weight <= 0 for action, weight in pairs):
+        raise SystemExit(f"BENCH_MIX: {text!r} is not a list of {sorted(known)} with positive weights")
+    total = sum(weight for _, weight in pairs)
+    return tuple((action, weight / total) for action, weight in pairs)
+
+
+MIX = _mix(os.environ.get("BENCH_MIX", "Heartbeat:0.2,StatusNotification:0.2,MeterValues:0.6"))
 POLL_S = 0.01  # how often the watcher looks for newly committed meter values
 # A file to write a py-spy profile of the gateway process to, covering the load only (not the ramp):
 # speedscope JSON for a path ending in .json, else a flame graph SVG.
