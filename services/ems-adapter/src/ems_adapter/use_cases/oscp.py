@@ -36,7 +36,7 @@ import structlog
 from ems_adapter import repository as repo
 from ems_adapter import repository_oscp as store
 from ems_adapter.config import Settings
-from ems_adapter.domain.capacity import Limit, effective_limits, long_term_kw, merge_blocks
+from ems_adapter.domain.capacity import ForecastBlock, Limit, effective_limits, long_term_kw, merge_blocks
 from ems_adapter.domain.oscp import (
     VERSION,
     AssetMeasurement,
@@ -155,16 +155,9 @@ class Oscp:
         """The capacity limits of ``location_id`` from its groups' forecasts (none outside OSCP mode)."""
         if location_id not in self.locations():
             return []
-        groups = {i: g for i, g in self._settings.oscp_groups.items() if g.location_id == location_id}
-        consumption = await store.forecast_blocks(conn, list(groups), "CONSUMPTION")
-        fallback = await store.forecast_blocks(conn, list(groups), "FALLBACK_CONSUMPTION")
-        fallbacks = [g.fallback_kw for g in groups.values() if g.fallback_kw is not None]
+        consumption, fallback, fallback_kw = await self._forecasts(conn, location_id)
         return effective_limits(
-            now,
-            consumption,
-            fallback,
-            provider_offline=self.provider_offline(now),
-            fallback_kw=min(fallbacks) if fallbacks else None,
+            now, consumption, fallback, provider_offline=self.provider_offline(now), fallback_kw=fallback_kw
         )
 
     async def long_term_kw(
@@ -174,18 +167,25 @@ class Oscp:
         less than the grid limit (``capacity.long_term_kw``); None outside OSCP mode."""
         if location_id not in self.locations():
             return None
-        groups = {i: g for i, g in self._settings.oscp_groups.items() if g.location_id == location_id}
-        consumption = await store.forecast_blocks(conn, list(groups), "CONSUMPTION")
-        fallback = await store.forecast_blocks(conn, list(groups), "FALLBACK_CONSUMPTION")
-        fallbacks = [g.fallback_kw for g in groups.values() if g.fallback_kw is not None]
+        consumption, fallback, fallback_kw = await self._forecasts(conn, location_id)
         return long_term_kw(
             now,
             grid_limit_kw,
             consumption,
             fallback,
             provider_offline=self.provider_offline(now),
-            fallback_kw=min(fallbacks) if fallbacks else None,
+            fallback_kw=fallback_kw,
         )
+
+    async def _forecasts(
+        self, conn: asyncpg.Connection, location_id: str
+    ) -> tuple[list[ForecastBlock], list[ForecastBlock], float | None]:
+        """The consumption and fallback forecasts of the location's groups, and their lowest configured fallback."""
+        groups = {i: g for i, g in self._settings.oscp_groups.items() if g.location_id == location_id}
+        consumption = await store.forecast_blocks(conn, list(groups), "CONSUMPTION")
+        fallback = await store.forecast_blocks(conn, list(groups), "FALLBACK_CONSUMPTION")
+        fallbacks = [g.fallback_kw for g in groups.values() if g.fallback_kw is not None]
+        return consumption, fallback, min(fallbacks) if fallbacks else None
 
     # -- incoming messages -----------------------------------------------------------------------
 
