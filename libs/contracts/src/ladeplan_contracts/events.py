@@ -129,6 +129,22 @@ class SessionCompleted(Contract):
     stop_reason: str | None
 
 
+class SessionEnergyMeasured(Contract):
+    """Energy a running session drew so far, by its meter; at most one per session per interval.
+
+    Published by session-manager from the meter values it stores, so that a planner can learn
+    what a car really drew without consuming every ``transaction.meter_values``.
+    """
+
+    TYPE = "session.energy.measured"
+    session_id: str
+    charge_point_id: str
+    transaction_ref: str
+    energy_kwh: float
+    measured_at: datetime
+    """The timestamp of the meter reading the energy comes from (the charge point's clock)."""
+
+
 class LocationCreated(Contract):
     TYPE = "masterdata.location.created"
     location_id: str

@@ -24,7 +24,10 @@ class SessionDemandView(BaseModel):
     evse_id: int
     transaction_ref: str
     started_at: datetime
-    delivered_kwh: float = Field(description="Estimated from the plans in force so far.")
+    delivered_kwh: float = Field(
+        description="The last meter measurement (session.energy.measured) plus the plans in force since; "
+        "the plans alone before the first one."
+    )
     remaining_kwh: float
     departure_at: datetime
     min_power_kw: float = Field(description="Smallest non-zero setpoint (6 A per phase or the EV's minimum).")

@@ -17,7 +17,7 @@ import orjson
 from ems_adapter.domain.dispatch import Held, Outgoing
 from ems_adapter.domain.history import CompletedSession
 from ems_adapter.domain.profiles import Unit
-from ems_adapter.domain.site import ActiveSession, Needs
+from ems_adapter.domain.site import ActiveSession, Measured, Needs
 from ladeplan_contracts.commands import ChargingProfile
 from ladeplan_contracts.events import ChargePointCreated, LocationCreated, TransactionStarted
 from ladeplan_contracts.smart_charging import EvChargingNeedsNotified
@@ -39,6 +39,8 @@ class PlannedSession:
     session: ActiveSession
     profile_id: int
     delivered_until: datetime
+    measured: Measured | None = None
+    """A measurement no replan has taken into ``delivered_kwh`` yet."""
 
 
 async def upsert_location(conn: asyncpg.Connection, event: LocationCreated) -> None:
@@ -164,7 +166,13 @@ async def lock_active_sessions(
         """,
         location_id,
     )
-    return [PlannedSession(_session(row), row["profile_id"], row["delivered_until"]) for row in rows]
+    return [PlannedSession(_session(row), row["profile_id"], row["delivered_until"], _measured(row)) for row in rows]
+
+
+def _measured(row: asyncpg.Record) -> Measured | None:
+    if not row["measured_pending"]:
+        return None
+    return Measured(kwh=row["measured_kwh"], at=row["measured_at"])
 
 
 def _session(row: asyncpg.Record) -> ActiveSession:
@@ -190,13 +198,32 @@ def _session(row: asyncpg.Record) -> ActiveSession:
     )
 
 
-async def add_delivered(conn: asyncpg.Connection, session_id: str, kwh: float, until: datetime) -> None:
+async def set_delivered(conn: asyncpg.Connection, session_id: str, kwh: float, until: datetime) -> None:
+    """The session's delivered energy as of ``until``; a pending measurement is taken into it by now."""
     await conn.execute(
-        "UPDATE sessions SET delivered_kwh = delivered_kwh + $2, delivered_until = $3 WHERE session_id = $1",
+        "UPDATE sessions SET delivered_kwh = $2, delivered_until = $3, measured_pending = false WHERE session_id = $1",
         session_id,
         kwh,
         until,
     )
+
+
+async def store_measured(conn: asyncpg.Connection, session_id: str, kwh: float, at: datetime) -> bool:
+    """Keep the newest measurement of a running session; False when it is older or the session unknown/ended.
+
+    The events of one session may arrive out of order (redelivery, a charge point's offline
+    backlog): an older measurement never replaces a newer one.
+    """
+    status = await conn.execute(
+        """
+        UPDATE sessions SET measured_kwh = $2, measured_at = $3, measured_pending = true
+        WHERE session_id = $1 AND ended_at IS NULL AND (measured_at IS NULL OR measured_at <= $3)
+        """,
+        session_id,
+        kwh,
+        at,
+    )
+    return bool(status != "UPDATE 0")
 
 
 async def latest_plan(conn: asyncpg.Connection, location_id: str) -> dict[str, Any] | None:

@@ -9,9 +9,11 @@ import pytest
 
 from ems_adapter.domain.caps import site_kw, steps, within
 from ladeplan_contracts.events import (
+    ChargePointBooted,
     ChargePointCreated,
     Connector,
     LocationCreated,
+    SessionEnergyMeasured,
     TransactionEnded,
     TransactionStarted,
 )
@@ -138,6 +140,35 @@ async def test_a_departure_replans_and_ev_needs_replace_the_defaults(publish, db
     assert datetime.fromisoformat(row["departure_at"]) == departure
     assert sum(row["power_kw"]) * 0.25 == pytest.approx(row["remaining_kwh"], abs=0.05)  # all of it by departure
     assert await db.fetchval("SELECT ended_at IS NOT NULL FROM sessions WHERE session_id = $1", leaving)
+
+
+async def test_a_measured_energy_replaces_the_plans_estimate_at_the_next_replan(
+    publish, db, eventually, gateway, plans, ids
+):
+    location, points = await a_site(publish, db, eventually, gateway, ids, charge_points=1)
+    session = await start(publish, ids, points[0], 1, minutes_ago=30)
+    await eventually(lambda: _plan_with(plans, location, 1))
+
+    measured_at = datetime.now(UTC)
+    await publish(
+        SessionEnergyMeasured(session_id=session, charge_point_id=points[0], transaction_ref=f"tx-{session}",
+                              energy_kwh=5.0, measured_at=measured_at),
+        charge_point_id=points[0],
+    )  # fmt: skip
+    await eventually(lambda: db.fetchval("SELECT measured_at = $2 FROM sessions WHERE session_id = $1",
+                                         session, measured_at))  # fmt: skip
+    # A measurement does not replan by itself (the periodic replan takes it up): a boot does.
+    await publish(ChargePointBooted(charge_point_id=points[0], vendor="Sim", model="1"), charge_point_id=points[0])
+
+    async def measured_plan():
+        latest = _latest(plans, location)
+        rows = latest["sessions"] if latest else []
+        # 20 kWh by default, 5 kWh measured, and what the plan gave in the few seconds since.
+        return latest if rows and 14.5 < rows[0]["remaining_kwh"] <= 15.0 else None
+
+    plan = await eventually(measured_plan)
+    assert plan["sessions"][0]["session_id"] == session
+    assert await db.fetchval("SELECT NOT measured_pending FROM sessions WHERE session_id = $1", session)
 
 
 async def test_the_api_wants_a_key_and_knows_unknown_locations(client, auth):

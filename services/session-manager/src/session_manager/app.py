@@ -62,7 +62,14 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
     broker = make_broker(app[SETTINGS], SERVICE)
     relay = OutboxRelay(pool, broker)
     transactions = register_bus_handlers(
-        broker, Authorization(pool), Transactions(pool, on_commit=relay.wake), app[SETTINGS]
+        broker,
+        Authorization(pool),
+        Transactions(
+            pool,
+            on_commit=relay.wake,
+            energy_event_interval_s=app[SETTINGS].session_energy_event_interval_s,
+        ),
+        app[SETTINGS],
     )
     await broker.connect()
     await declare_topology(broker)

@@ -32,3 +32,10 @@ class Settings(ServiceSettings):
         ge=1,
         description="Most transaction messages stored in one database transaction (TRANSACTIONS_MAX_BATCH).",
     )
+    session_energy_event_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "Least time between two session.energy.measured events of one session (SESSION_ENERGY_EVENT_INTERVAL_S)."
+        ),
+    )

@@ -74,6 +74,14 @@ class ActiveSession:
 
 
 @dataclass(frozen=True)
+class Measured:
+    """What a session's meter says it drew up to ``at`` (session-manager's ``session.energy.measured``)."""
+
+    kwh: float
+    at: datetime
+
+
+@dataclass(frozen=True)
 class SessionDemand:
     """A session's remaining demand as planned: defaults filled in, limits applied."""
 

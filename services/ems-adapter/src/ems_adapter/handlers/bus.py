@@ -8,6 +8,9 @@ Queues (durable, dead-lettering into ``ladeplan.dead-letter``):
 - ``ems-adapter.charging-needs`` <- ``chargepoint.ev_charging_needs.notified``: the EV's demand.
 - ``ems-adapter.boots`` <- ``chargepoint.boot.notified``: a charge point that was offline gets its
   cap (replan).
+- ``ems-adapter.measurements`` <- ``session.energy.measured``: what each running session drew by its
+  meter, about once a minute per session (session-manager bounds the rate), instead of every
+  ``transaction.meter_values``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ladeplan_contracts.events import (
     ChargePointCreated,
     LocationCreated,
     SessionCompleted,
+    SessionEnergyMeasured,
     TransactionEnded,
     TransactionStarted,
 )
@@ -27,6 +31,7 @@ from ladeplan_contracts.smart_charging import EvChargingNeedsNotified
 from ladeplan_platform.bus import bind_events, subscribe_events, unbind_events
 
 TRANSACTIONS_QUEUE = "ems-adapter.transactions"
+MEASUREMENTS_QUEUE = "ems-adapter.measurements"
 
 
 async def bind_transaction_events(broker: RabbitBroker) -> None:
@@ -78,4 +83,12 @@ def register_bus_handlers(broker: RabbitBroker, demand: Demand) -> None:
         "ems-adapter.boots",
         ChargePointBooted.TYPE,
         {ChargePointBooted.TYPE: (ChargePointBooted, demand.charge_point_booted)},
+    )
+    # A queue of its own: ems-adapter.sessions is for departures, and a burst of measurements
+    # must not hold a departure (and the capacity it frees) up behind it.
+    subscribe_events(
+        broker,
+        MEASUREMENTS_QUEUE,
+        SessionEnergyMeasured.TYPE,
+        {SessionEnergyMeasured.TYPE: (SessionEnergyMeasured, demand.energy_measured)},
     )

@@ -15,6 +15,7 @@ from ladeplan_contracts.events import (
     ChargePointCreated,
     LocationCreated,
     SessionCompleted,
+    SessionEnergyMeasured,
     TransactionEnded,
     TransactionStarted,
 )
@@ -81,6 +82,21 @@ class Demand:
         """The same departure as session-manager saw it; ends the session if ``transaction.ended`` was missed."""
         event: SessionCompleted = envelope.data
         await self._end(envelope, event.charge_point_id, event.transaction_ref, event.ended_at)
+
+    async def energy_measured(self, envelope: Envelope[Any]) -> None:
+        """What the meter says a running session drew: the next replan counts it instead of its estimate.
+
+        No replan of its own: every running session reports about once a minute, and a measurement
+        only corrects the energy still to plan, which the periodic replan (``EMS_REPLAN_INTERVAL_S``)
+        or the next event's replan takes up soon enough.
+        """
+        event: SessionEnergyMeasured = envelope.data
+        async with transaction(self._pool, envelope.type) as conn:
+            if not await mark_processed(conn, envelope.message_id):
+                return
+            stored = await repo.store_measured(conn, event.session_id, event.energy_kwh, event.measured_at)
+        if not stored:  # unknown here yet, ended, or older than what we hold
+            log.info("energy_measured.ignored", session_id=event.session_id, charge_point_id=event.charge_point_id)
 
     async def charging_needs(self, envelope: Envelope[Any]) -> None:
         """The EV's own energy and departure replace the defaults of its session."""

@@ -26,7 +26,7 @@ from ems_adapter.api_models import (
 from ems_adapter.config import Settings
 from ems_adapter.domain.external_plan import ExternalPlan, PlanRejected, external_location_plan
 from ems_adapter.domain.site import demand_of
-from ems_adapter.use_cases.planning import _delivered_since, utc_now
+from ems_adapter.use_cases.planning import delivered_so_far, utc_now
 from ems_adapter.use_cases.sources import PlanSources
 from ladeplan_platform.db import transaction
 
@@ -69,9 +69,10 @@ class ExternalEms:
             limits = await self._sources.limits(conn, location_id, now)
         views = []
         for item in planned:
-            kwh = item.session.delivered_kwh + _delivered_since(
-                previous, item.session.session_id, item.delivered_until, now
-            )
+            kwh = delivered_so_far(
+                previous, item.session.session_id, item.session.delivered_kwh, item.delivered_until,
+                item.measured, now,
+            )  # fmt: skip
             demand = demand_of(replace(item.session, delivered_kwh=kwh), now, slot=slot)
             session = demand.session
             views.append(

@@ -40,7 +40,15 @@ from ems_adapter.domain.forecast import DemandForecast
 from ems_adapter.domain.history import learn_location
 from ems_adapter.domain.model import plan_cost_eur
 from ems_adapter.domain.profiles import Unit
-from ems_adapter.domain.site import SLOT_SECONDS, ActiveSession, LocationPlan, Tariff, delivered_kwh, plan_location
+from ems_adapter.domain.site import (
+    SLOT_SECONDS,
+    ActiveSession,
+    LocationPlan,
+    Measured,
+    Tariff,
+    delivered_kwh,
+    plan_location,
+)
 from ems_adapter.use_cases.readback import ReadBack
 from ladeplan_contracts.commands import ChargingProfile, CommandBody, CommandReply, SetChargingProfile
 from ladeplan_contracts.ems import PlannedSession, PlanUpdated
@@ -113,9 +121,12 @@ class Planning:
             previous = await repo.latest_plan(conn, location_id)
             sessions = []
             for item in planned:
-                kwh = _delivered_since(previous, item.session.session_id, item.delivered_until, now)
-                await repo.add_delivered(conn, item.session.session_id, kwh, now)
-                sessions.append(replace(item.session, delivered_kwh=item.session.delivered_kwh + kwh))
+                kwh = delivered_so_far(
+                    previous, item.session.session_id, item.session.delivered_kwh, item.delivered_until,
+                    item.measured, now,
+                )  # fmt: skip
+                await repo.set_delivered(conn, item.session.session_id, kwh, now)
+                sessions.append(replace(item.session, delivered_kwh=kwh))
             located = None if self._sources is None else await self._sources.external(conn, location, sessions, now)
             if located is None:
                 limits = () if self._sources is None else await self._sources.limits(conn, location_id, now)
@@ -232,6 +243,28 @@ class Planning:
         groups = [list(items) for _, items in groupby(ordered, key=lambda item: item.charge_point_id)]
         await asyncio.gather(*(to_charge_point(items) for items in groups))
         return accepted
+
+
+def delivered_so_far(
+    previous: dict[str, Any] | None,
+    session_id: str,
+    estimated_kwh: float,
+    estimated_until: datetime,
+    measured: Measured | None,
+    now: datetime,
+) -> float:
+    """The session's delivered energy now: the meter's figure where one arrived, the plans' estimate on top.
+
+    The previous plan only says what a car was allowed, not what it drew (a car tapering at a
+    high state of charge, a charge point ignoring its profile): a new measurement replaces the
+    estimate up to its time, and the plan is trusted only from then on. A measurement older
+    than the last estimate still replaces it, being the truth up to its time; the plan in force
+    before the previous one is gone, so what that one gave between the measurement and the
+    previous plan's start is not counted: the car is planned a little more, never left short.
+    """
+    if measured is None:
+        return estimated_kwh + _delivered_since(previous, session_id, estimated_until, now)
+    return measured.kwh + _delivered_since(previous, session_id, measured.at, now)
 
 
 def _delivered_since(previous: dict[str, Any] | None, session_id: str, since: datetime, until: datetime) -> float:

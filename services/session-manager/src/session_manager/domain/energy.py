@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
@@ -93,3 +94,32 @@ def session_energy(meter_start_wh: int | None, meter_stop_wh: int | None, readin
     if len(values) < 2:
         return Energy(None, None)
     return Energy(whole_wh(max(values) - min(values)), "register_readings")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Energy a running session drew up to ``at``, the time of the meter reading it comes from."""
+
+    wh: int
+    at: datetime
+
+
+def measured_so_far(meter_start_wh: int | None, readings: Iterable[tuple[datetime, Reading]]) -> Measurement | None:
+    """What the session drew by its newest register reading among ``readings``: that reading minus meter start.
+
+    Cheap on purpose (the readings of one burst, no look-up of older ones): the register only
+    grows, so its highest reading is the newest, and meter start is the same register in Wh.
+    None without a meter start (a session whose start we never saw), without a usable register
+    reading, or when the register reads below the start (meter exchanged or wrapped: the end's
+    computation sorts that out, a planner must not be told a made-up figure).
+    """
+    if meter_start_wh is None:
+        return None
+    best: tuple[Decimal, datetime] | None = None
+    for at, reading in readings:
+        wh = register_wh(reading)
+        if wh is not None and (best is None or (wh, at) > best):
+            best = (wh, at)
+    if best is None or best[0] < meter_start_wh:
+        return None
+    return Measurement(whole_wh(best[0] - meter_start_wh), best[1])

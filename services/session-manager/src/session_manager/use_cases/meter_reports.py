@@ -23,6 +23,10 @@ from ladeplan_contracts.envelope import Envelope
 from ladeplan_contracts.events import MeterValuesReported
 from ladeplan_platform.outbox import mark_processed_many
 from session_manager import repository as repo
+from session_manager.domain.energy import Reading, measured_so_far
+from session_manager.domain.session import Session
+from session_manager.repository import MeterValueRow
+from session_manager.use_cases.energy_events import SessionMeasurement
 from session_manager.use_cases.meter_rows import log_duplicates, meter_rows
 
 log = structlog.get_logger("session_manager.transactions")
@@ -37,6 +41,8 @@ class MeterReportStored:
     transaction_ref: str | None
     session_id: uuid.UUID | None
     stored: int
+    measured: SessionMeasurement | None = None
+    """What the message's register readings say the running session drew so far, when they say it."""
 
     def log(self) -> None:
         with bound_contextvars(
@@ -71,10 +77,10 @@ async def store_meter_reports(conn: asyncpg.Connection, envelopes: Sequence[Enve
     await repo.lock_transaction_refs(conn, refs)
     sessions = await repo.find_by_refs(conn, refs)
     rows_by_message = []
-    session_ids = []
+    session_of: list[Session | None] = []
     for envelope, report in zip(todo, reports, strict=True):
         session = sessions.get((report.charge_point_id, report.transaction_ref)) if report.transaction_ref else None
-        session_ids.append(session.id if session else None)
+        session_of.append(session)
         rows = meter_rows(
             report.meter_values,
             session_id=session.id if session else None,
@@ -89,7 +95,7 @@ async def store_meter_reports(conn: asyncpg.Connection, envelopes: Sequence[Enve
         rows_by_message.append(rows)
     stored = await repo.insert_meter_values_by_message(conn, [row for rows in rows_by_message for row in rows])
     results = []
-    for envelope, report, rows, session_id in zip(todo, reports, rows_by_message, session_ids, strict=True):
+    for envelope, report, rows, session in zip(todo, reports, rows_by_message, session_of, strict=True):
         new = stored[envelope.message_id]
         if new < len(rows):
             with bound_contextvars(message_id=envelope.message_id, charge_point_id=report.charge_point_id):
@@ -99,8 +105,26 @@ async def store_meter_reports(conn: asyncpg.Connection, envelopes: Sequence[Enve
                 message_id=envelope.message_id,
                 charge_point_id=report.charge_point_id,
                 transaction_ref=report.transaction_ref,
-                session_id=session_id,
+                session_id=session.id if session else None,
                 stored=new,
+                measured=_measured(session, rows),
             )
         )
     return results
+
+
+def _measured(session: Session | None, rows: list[MeterValueRow]) -> SessionMeasurement | None:
+    """The running session's energy by these rows; values of an unknown or ended transaction say nothing."""
+    if session is None or not session.is_active:
+        return None
+    readings = (
+        (
+            row.sampled_at,
+            Reading(
+                row.value, row.measurand, row.unit, row.multiplier, row.phase, row.context, row.location, row.format
+            ),
+        )
+        for row in rows
+    )
+    measurement = measured_so_far(session.meter_start_wh, readings)
+    return None if measurement is None else SessionMeasurement(session, measurement)

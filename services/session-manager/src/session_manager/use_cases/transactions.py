@@ -25,6 +25,7 @@ from session_manager import repository as repo
 from session_manager.domain.authorization import decide_start
 from session_manager.domain.energy import session_energy
 from session_manager.domain.session import Session, transaction_ref_for
+from session_manager.use_cases.energy_events import EnergyEvents
 from session_manager.use_cases.meter_reports import MeterReportStored, store_meter_reports
 from session_manager.use_cases.meter_rows import meter_rows, store_meter_rows
 
@@ -42,10 +43,13 @@ class _Completed:
 
 
 class Transactions:
-    def __init__(self, pool: asyncpg.Pool, *, on_commit: Callable[[], None]) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, on_commit: Callable[[], None], energy_event_interval_s: float = 60.0
+    ) -> None:
         self._pool = pool
         # Called after a commit that staged outbox rows, so the relay publishes them at once.
         self._on_commit = on_commit
+        self._energy_events = EnergyEvents(energy_event_interval_s)
 
     async def start(self, request: StartTransactionRequest) -> StartTransactionReply:
         """Record a started transaction, authorised or not, and answer with its ids.
@@ -102,8 +106,8 @@ class Transactions:
         """
         async with transaction(self._pool, envelope.type) as conn:
             stored = await store_meter_reports(conn, [envelope])
-        for report in stored:
-            report.log()
+            announced = await self._energy_events.stage(conn, (r.measured for r in stored if r.measured))
+        self._after_meter_values(stored, announced)
 
     async def end(self, envelope: Envelope[Any]) -> None:
         """Complete the session with its energy and announce it; an unknown transaction is kept too."""
@@ -140,10 +144,21 @@ class Transactions:
                     ends.append(outcome)
             if run:
                 logged += await store_meter_reports(conn, run)
-        for report in logged:
-            report.log()
+            # After the ends: a session completed in this burst has its energy, and is not announced.
+            completed = {outcome.session.id for outcome in ends}
+            measured = (r.measured for r in logged if r.measured and r.measured.session.id not in completed)
+            announced = await self._energy_events.stage(conn, measured)
+        self._after_meter_values(logged, announced)
         for outcome in ends:
             self._after_end(outcome)
+
+    def _after_meter_values(self, stored: Sequence[MeterReportStored], announced: list[uuid.UUID]) -> None:
+        """After the commit: remember the announcements, wake the outbox relay for them, and log."""
+        if announced:
+            self._energy_events.committed(announced)
+            self._on_commit()
+        for report in stored:
+            report.log()
 
     async def _end(self, conn: asyncpg.Connection, envelope: Envelope[Any]) -> _Completed | None:
         """Inside the caller's transaction: the completed session, or None when there was nothing to do."""
@@ -167,6 +182,7 @@ class Transactions:
         if outcome.announced:
             self._on_commit()
         completed = outcome.session
+        self._energy_events.forget(completed.id)
         with bound_contextvars(
             session_id=str(completed.id),
             charge_point_id=outcome.charge_point_id,
