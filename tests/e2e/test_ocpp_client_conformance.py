@@ -26,7 +26,8 @@ from tests.e2e.conformance import Case, cases_for, send_command
 from tests.e2e.support import Operator, Stack
 from tests.support.polling import eventually
 
-pytestmark = pytest.mark.e2e
+# Only the operator's commands: ems-adapter's own profiles would interleave (see conftest.stack_without_ems).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("stack_without_ems")]
 
 SIMULATORS = {"1.6": (Sim16, "ocpp1.6"), "2.0.1": (Sim201, "ocpp2.0.1"), "2.1": (Sim21, "ocpp2.1")}
 

@@ -22,7 +22,8 @@ from tests.e2e.conformance import cases_for, send_command
 from tests.e2e.support import Operator, Stack
 from tests.support.polling import eventually
 
-pytestmark = pytest.mark.e2e
+# Only the operator's commands: ems-adapter's own profiles would interleave (see conftest.stack_without_ems).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("stack_without_ems")]
 
 CLIENT_DIR = Path(__file__).resolve().parent / "ocpp-rpc"
 SCRIPT = CLIENT_DIR / "conformance.mjs"
