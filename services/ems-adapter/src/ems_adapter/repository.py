@@ -166,10 +166,11 @@ async def lock_active_sessions(
         """,
         location_id,
     )
-    return [PlannedSession(_session(row), row["profile_id"], row["delivered_until"], _measured(row)) for row in rows]
+    return [PlannedSession(_session(row), row["profile_id"], row["delivered_until"], measured_of(row)) for row in rows]
 
 
-def _measured(row: asyncpg.Record) -> Measured | None:
+def measured_of(row: asyncpg.Record) -> Measured | None:
+    """The session's meter figure not yet folded into its estimate (columns measured_*), if any."""
     if not row["measured_pending"]:
         return None
     return Measured(kwh=row["measured_kwh"], at=row["measured_at"])

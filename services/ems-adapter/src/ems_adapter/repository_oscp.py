@@ -145,10 +145,11 @@ async def measured(conn: asyncpg.Connection, group_id: str, at: datetime, kwh: f
 
 
 async def location_energy(conn: asyncpg.Connection, location_id: str) -> list[asyncpg.Record]:
-    """Per session of the location: the delivered estimate and, while it runs, since when it is estimated."""
+    """Per session of the location: the delivered estimate, since when it is estimated and a pending measurement."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """
-        SELECT s.session_id, s.charge_point_id, s.delivered_kwh, s.delivered_until, s.ended_at
+        SELECT s.session_id, s.charge_point_id, s.delivered_kwh, s.delivered_until, s.ended_at,
+               s.measured_kwh, s.measured_at, s.measured_pending
         FROM sessions s JOIN charge_points c USING (charge_point_id) WHERE c.location_id = $1
         """,
         location_id,

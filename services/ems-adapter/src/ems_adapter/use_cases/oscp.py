@@ -55,7 +55,7 @@ from ems_adapter.domain.oscp import (
     offline_mode_at,
 )
 from ems_adapter.oscp_client import OscpClient, OscpRequestFailed
-from ems_adapter.use_cases.planning import _delivered_since
+from ems_adapter.use_cases.planning import delivered_so_far
 from ladeplan_platform.db import transaction
 
 log = structlog.get_logger("ems_adapter.oscp")
@@ -433,8 +433,8 @@ class Oscp:
         energy: dict[str, float] = {}
         for row in await store.location_energy(conn, location_id):
             kwh = float(row["delivered_kwh"])
-            if row["ended_at"] is None:
-                kwh += _delivered_since(plan, row["session_id"], row["delivered_until"], now)
+            if row["ended_at"] is None:  # counted as the replan counts it: the meter's figure where one is pending
+                kwh = delivered_so_far(plan, row["session_id"], kwh, row["delivered_until"], repo.measured_of(row), now)
             energy[row["charge_point_id"]] = energy.get(row["charge_point_id"], 0.0) + kwh
         power: dict[str, float] = {}
         if plan is not None:
