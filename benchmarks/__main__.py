@@ -6,14 +6,12 @@ scale; BENCH_CHARGE_POINTS/BENCH_FRAMES/BENCH_ROUNDS for peak throughput; PARK_D
 
 from __future__ import annotations
 
-import os
-
 from benchmarks import gateway, gateway_scale, park, receipts_verify
+from ladeplan.sandbox import LOCAL_AMQP_URL, LOCAL_DATABASE_URL
 
 
 def main() -> None:
-    database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    amqp = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    database, amqp = LOCAL_DATABASE_URL, LOCAL_AMQP_URL
     print(gateway.table(gateway.run(database, amqp)), flush=True)
     print()
     print(gateway_scale.table(gateway_scale.run(database, amqp)), flush=True)

@@ -32,7 +32,7 @@ import asyncpg
 
 from benchmarks.gateway import API_KEY, PASSWORD, _free_port
 from ladeplan.migrate import migrate_all
-from ladeplan.sandbox import temporary_database, temporary_vhost
+from ladeplan.sandbox import LOCAL_AMQP_URL, LOCAL_DATABASE_URL, temporary_database, temporary_vhost
 from ladeplan.services import SERVICES
 from ladeplan.supervisor import start_services, stop, wait_healthy
 from masterdata.domain.passwords import CredentialHasher
@@ -406,8 +406,7 @@ def table(result: ScaleResult) -> str:
 
 def main() -> None:
     """``python -m benchmarks.gateway_scale``: this benchmark alone (``make bench`` runs them all)."""
-    database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    amqp = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    database, amqp = LOCAL_DATABASE_URL, LOCAL_AMQP_URL
     print(table(run(database, amqp)), flush=True)
 
 
